@@ -1,0 +1,80 @@
+// msgsim/evidence.h: the bytes that reach somebody, and how they open.
+//
+// An Artifact is one piece of evidence: a key, a sealed blob (ciphertext that
+// needs keys), or a recovered plaintext. Artifacts are immutable and shared
+// (ArtifactPtr); the same ciphertext relayed to three actors is one object.
+//
+// Who can read a message is never declared. Each actor starts from the
+// artifacts that reached it and runs the models' Openers (real decryption and
+// derivation with libsodium) until nothing new opens. `needs` and `key_id`
+// are only an index, the way a real header names the key it was made for: a
+// sealed artifact is offered to every key answering to its ids, and only a
+// successful decryption produces anything. A wrong hint opens nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "msgsim/crypto.h"
+
+namespace msgsim {
+
+// An opaque key identifier (raw bytes held in a string so it can key a map).
+// Models derive it from public material, e.g. crypto::digest16 of a public
+// key, or of a chain's ratchet public key.
+using KeyId = std::string;
+KeyId make_key_id(std::string_view domain, ByteView public_material);
+// Short printable form for debugging: 8 hex digits.
+std::string short_id(const KeyId& id);
+
+enum class ArtifactKind {
+  kKey,        // key material: `secret` (+ public `data`, e.g. the public key or a chain index)
+  kSealed,     // ciphertext: opens with the keys in `needs`, via the Opener for `type`
+  kPlaintext,  // a message recovered: `message_id` and `data` (the text, UTF-8)
+};
+
+struct Artifact {
+  ArtifactKind kind = ArtifactKind::kSealed;
+  std::string type;    // which Opener handles it, e.g. "imessage.payload"; namespaced by model
+  std::string label;   // plain words for explanations: "bob's iPhone encryption key"
+  KeyId key_id;        // kKey: the id this key answers to
+  std::vector<KeyId> needs;  // kSealed: every one of these is needed to open it
+  Bytes data;          // ciphertext, public part of a key, or plaintext text
+  SecretBytes secret;  // kKey only
+  int message_id = 0;  // kPlaintext: the scenario message (1-based)
+
+  std::size_t byte_size() const { return data.size() + secret.size(); }
+};
+using ArtifactPtr = std::shared_ptr<const Artifact>;
+
+// Helpers that build artifacts; they only fill fields.
+ArtifactPtr make_key(std::string type, std::string label, KeyId id, SecretBytes secret, Bytes public_data = {});
+ArtifactPtr make_sealed(std::string type, std::string label, std::vector<KeyId> needs, Bytes ciphertext);
+ArtifactPtr make_plaintext(std::string label, int message_id, std::string text);
+
+// An Opener tries to open `sealed` with `keys` (one key per entry of
+// sealed.needs, in that order) by running the protocol's real steps. It
+// returns what the opening yields (keys, further sealed artifacts,
+// plaintexts), or nothing when decryption fails. It must be a pure function
+// of its inputs: the engine caches results and shares them across actors.
+using Opener = std::function<std::vector<ArtifactPtr>(const Artifact& sealed,
+                                                      std::span<const Artifact* const> keys)>;
+
+// The openers of the models taking part in a run, by artifact type.
+class OpenerRegistry {
+ public:
+  void add(std::string type, Opener opener);
+  const Opener* find(std::string_view type) const;
+
+ private:
+  std::unordered_map<std::string, Opener> openers_;
+};
+
+}  // namespace msgsim

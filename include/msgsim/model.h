@@ -1,0 +1,79 @@
+// msgsim/model.h: what a protocol model is, and what the engine offers it.
+//
+// A model is one folder in protocols/ and one row in the registry
+// (protocols/registry.h). It fills in hooks; the engine does the
+// bookkeeping once for all models: routing, evidence journals, adversary
+// observers, the closure and the explanations. The engine never looks inside
+// a model's artifacts: it only calls the Openers the model registers.
+//
+// A model keeps its own working state (device keys, sessions) the way the
+// real software does, and mirrors into the world what a device or server
+// actually stores, with Context::store / Context::remove. That mirror is what
+// a seizure, an exploit or a subpoena finds, so it must be faithful: a key
+// the real app deletes after use must be removed here too.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "msgsim/crypto.h"
+#include "msgsim/evidence.h"
+#include "msgsim/scenario.h"
+#include "msgsim/world.h"
+
+namespace msgsim {
+
+// The engine's side of the contract, handed to every hook.
+class Context {
+ public:
+  virtual ~Context() = default;
+  virtual const Scenario& scenario() const = 0;
+  virtual const World& world() const = 0;
+  // The run's randomness (seeded or system). Models draw every key from it.
+  virtual Rng& rng() = 0;
+  // The current tick.
+  virtual std::int64_t now() const = 0;
+
+  // `node` keeps `a` in storage from now on, until remove().
+  virtual void store(NodeId node, ArtifactPtr a) = 0;
+  // `node` deletes `a` from storage (no-op if it does not hold it).
+  virtual void remove(NodeId node, const ArtifactPtr& a) = 0;
+  // `node` has `a` in memory now without storing it (a key used and wiped).
+  virtual void handle(NodeId node, ArtifactPtr a) = 0;
+  // Sends `a` from `from` to `to` over the world's links, inside transport
+  // encryption (a fresh key per connection, discarded: forward-secret TLS).
+  // Both endpoints handle `a`; a server endpoint has relayed it.
+  virtual void transmit(NodeId from, NodeId to, ArtifactPtr a) = 0;
+  // A sentence for the report ("message 2 was not delivered to bob: ...").
+  virtual void note(std::string text) = 0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Registry name, e.g. "imessage".
+  virtual std::string_view name() const = 0;
+  // The providers whose servers this model uses (built-in names).
+  virtual std::vector<std::string> providers() const = 0;
+  // Openers for every sealed artifact type this model emits.
+  virtual void register_openers(OpenerRegistry& registry) const = 0;
+  // Tick 0, before anything else: keys, directories, stores.
+  virtual void provision(Context& ctx) = 0;
+  // One scenario message at ctx.now().
+  virtual void send(Context& ctx, const Message& message) = 0;
+  // After the messages of a tick (backups, rotations).
+  virtual void end_of_tick(Context& ctx) { (void)ctx; }
+};
+
+// A registry row: everything `msgsim list` shows, and a factory.
+struct ModelInfo {
+  std::string_view name;
+  std::string_view summary;  // one line
+  std::string_view details;  // how it works, sources, every simplification (plain text)
+  std::unique_ptr<Model> (*make)();
+};
+
+}  // namespace msgsim

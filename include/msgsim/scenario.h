@@ -1,0 +1,103 @@
+// msgsim/scenario.h: a validated scenario, as the loader hands it to the engine.
+//
+// The file format is ../shared/SCENARIO_FORMAT.md (docs/scenario-format.md in
+// this repository). Everything here has been checked by the loader: names are
+// unique and well formed, references resolve, values are in range. The engine
+// and the models may rely on that and never re-validate.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "msgsim/settings.h"
+
+namespace msgsim {
+
+// A position in a scenario file, for error messages and explanations.
+struct SourcePos {
+  std::string file;
+  std::uint32_t line = 0;    // 1-based; 0 when unknown
+  std::uint32_t column = 0;  // 1-based; 0 when unknown
+};
+
+enum class DeviceKind { kIphone, kIpad, kMac, kAndroid };
+const char* to_string(DeviceKind k);
+// True for the devices iOS/iPadOS iCloud Backup covers (iphone, ipad).
+bool has_icloud_backup(DeviceKind k);
+bool is_apple(DeviceKind k);
+
+struct Party {
+  std::string name;   // [a-z][a-z0-9_-]*
+  std::string label;  // display name; defaults to name
+  std::string country = "US";
+  std::vector<DeviceKind> devices{DeviceKind::kIphone};
+  PartySettings settings;  // see settings.h
+  SourcePos pos;
+};
+
+struct Provider {
+  std::string name;  // one of the built-in providers: apple, signal, whatsapp, google, carrier
+  std::string label;
+  std::string country = "US";
+  SourcePos pos;
+};
+
+enum class PowerKind { kCompel, kIntercept, kTap, kExploit, kSeize };
+const char* to_string(PowerKind k);
+
+// Sentinel for "end of script" (compel's default `at`, exploit's default `until`).
+inline constexpr std::int64_t kEndOfScript = -1;
+
+struct Power {
+  PowerKind kind = PowerKind::kCompel;
+  std::int64_t at = 0;                 // tick; kEndOfScript for compel's default
+  std::int64_t until = kEndOfScript;   // exploit only
+  std::vector<std::string> providers;  // compel/intercept; empty = every provider of the adversary's country
+  std::string target;                  // exploit/seize: a party name
+  std::string via;                     // exploit: "imessage" | "facetime"
+  SourcePos pos;
+};
+
+struct Adversary {
+  std::string name;
+  std::string label;
+  std::string country = "US";
+  std::vector<Power> powers;
+  SourcePos pos;
+};
+
+struct Message {
+  int id = 0;  // 1-based, file order
+  std::int64_t at = 0;
+  std::string from;
+  std::vector<std::string> to;  // one name in version 1
+  std::string text;
+  SourcePos pos;
+};
+
+struct Expectation {
+  std::optional<std::string> protocol;  // nullopt: every protocol of the scenario
+  std::optional<int> message;           // nullopt: every message
+  std::vector<std::string> readable_by;  // exact set of actors, sorted
+  SourcePos pos;
+};
+
+struct Scenario {
+  std::string path;  // the file it came from ("-" for standard input)
+  std::string title;
+  std::string description;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> protocols;
+  std::vector<Party> parties;
+  std::vector<Provider> providers;  // only the overrides written in the file
+  std::vector<Adversary> adversaries;
+  std::vector<Message> messages;     // in file order: messages[i].id == i + 1
+  std::vector<Expectation> expectations;
+
+  const Party* find_party(std::string_view name) const;
+};
+
+}  // namespace msgsim

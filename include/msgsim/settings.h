@@ -1,0 +1,49 @@
+// msgsim/settings.h: the per-party settings, declared once.
+//
+// Each setting is one row of kSettings: its name in the scenario file, a
+// sentence of help, its default, the values it takes, and whether this
+// version implements it. The loader, `msgsim list --details` and the docs all
+// read this one table; a setting not yet supported is rejected by the loader
+// with "not supported yet" rather than silently ignored.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace msgsim {
+
+struct PartySettings {
+  bool icloud_backup = false;
+  bool advanced_data_protection = false;
+  bool messages_in_icloud = true;
+  bool imessage = true;
+  bool facetime = true;
+  bool sms_fallback = true;
+  bool lockdown_mode = false;
+  bool key_verification = false;
+  std::string whatsapp_backup = "none";
+  std::int64_t disappearing = 0;
+};
+
+enum class SettingType { kBool, kEnum, kTicks };
+
+struct SettingSpec {
+  std::string_view name;
+  SettingType type;
+  std::string_view default_value;          // as written in TOML: "false", "\"none\"", "0"
+  std::vector<std::string_view> choices;  // kEnum only
+  bool supported;                          // false: "(later)", rejected with "not supported yet"
+  std::string_view help;
+  bool PartySettings::*flag = nullptr;     // kBool
+  std::string PartySettings::*text = nullptr;     // kEnum
+  std::int64_t PartySettings::*ticks = nullptr;   // kTicks
+};
+
+// Every setting, in the order of the format page.
+std::span<const SettingSpec> settings_table();
+const SettingSpec* find_setting(std::string_view name);
+
+}  // namespace msgsim

@@ -1,0 +1,72 @@
+// protocols/platform/device_storage.h: what the phone's operating system
+// does with an app's files, shared by every model.
+//
+// Every device keeps a data-protection key (the stand-in for iOS's class
+// keys / Android's file-based encryption key); an app file is stored on the
+// device sealed under it, so whoever holds the unlocked device (its owner, a
+// seizure, an exploit) opens it, and nobody else.
+//
+// iCloud Backup (FACTS.md §1.4, §2.6): an iPhone or iPad whose owner has
+// iCloud Backup on uploads, at the end of every tick, each app file that is
+// not excluded from backup, sealed under the account's iCloud Backup service
+// key. Under Standard Data Protection that key is escrowed in Apple's HSMs
+// (FACTS.md §1.4: "securely backed up to iCloud Hardware Security Modules"),
+// so Apple holds it; a compelled Apple hands it over. Files an app marks
+// excluded (Signal: isExcludedFromBackup, FACTS.md §2.6) never leave the
+// device. Each new backup replaces the previous one on Apple's servers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "msgsim/model.h"
+
+namespace msgsim::platform {
+
+enum class Backup { kIncluded, kExcluded };
+
+struct FileHandle {
+  NodeId device = 0;
+  std::size_t index = 0;  // internal
+};
+
+class DeviceStorage {
+ public:
+  // force_icloud_backup: treat every party as having iCloud Backup on (the
+  // imessage-icloud model's premise).
+  explicit DeviceStorage(bool force_icloud_backup = false);
+  ~DeviceStorage();
+  DeviceStorage(DeviceStorage&&) noexcept;
+  DeviceStorage& operator=(DeviceStorage&&) noexcept;
+
+  // Creates each device's data-protection key and, for backed-up devices,
+  // the account's iCloud Backup key (escrowed to "apple"). Call from
+  // Model::provision. Needs the "apple" server in the world whenever a party
+  // with an iPhone/iPad has iCloud Backup on.
+  void provision(Context& ctx);
+
+  // Stores `content` (a key or plaintext artifact as the app sees it) on
+  // `device`, sealed under the device's data-protection key.
+  FileHandle write(Context& ctx, NodeId device, ArtifactPtr content, Backup backup);
+  // Deletes a file from the device (a backup already taken keeps it until the next one).
+  void erase(Context& ctx, const FileHandle& file);
+
+  // Runs iCloud Backup for every device that has it. Call from Model::end_of_tick.
+  void end_of_tick(Context& ctx);
+
+  // True when this party's iPhones/iPads back up to iCloud in this run.
+  bool backs_up(const Context& ctx, std::string_view party) const;
+
+  static void register_openers(OpenerRegistry& registry);
+  // Artifact types, for tests and experiments (erase_evidence).
+  static constexpr const char* kDeviceFile = "platform.device-file";
+  static constexpr const char* kBackupFile = "platform.icloud-backup-file";
+  static constexpr const char* kBackupKey = "platform.icloud-backup-key";
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace msgsim::platform
