@@ -1,0 +1,117 @@
+#include "protocols/platform/device_storage.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "protocols/platform/codec.h"
+
+namespace msgsim::platform {
+
+namespace {
+
+ArtifactPtr new_key(Rng& rng, std::string type, std::string label) {
+  const Bytes handle = rng.bytes(16);
+  return make_key(std::move(type), std::move(label), make_key_id("platform.key", handle),
+                  rng.secret(crypto::kKeySize));
+}
+
+}  // namespace
+
+struct DeviceStorage::Impl {
+  struct File {
+    NodeId device;
+    ArtifactPtr content;
+    ArtifactPtr on_device;  // sealed under the device's data-protection key
+    ArtifactPtr in_backup;  // sealed under the backup key, once backed up
+    Backup backup;
+    bool alive = true;
+  };
+  bool force_backup = false;
+  std::map<NodeId, ArtifactPtr> protection_keys;    // per device
+  std::map<std::string, ArtifactPtr> backup_keys;   // per party (account)
+  std::vector<File> files;
+};
+
+DeviceStorage::DeviceStorage(bool force_icloud_backup) : impl_(std::make_unique<Impl>()) {
+  impl_->force_backup = force_icloud_backup;
+}
+DeviceStorage::~DeviceStorage() = default;
+DeviceStorage::DeviceStorage(DeviceStorage&&) noexcept = default;
+DeviceStorage& DeviceStorage::operator=(DeviceStorage&&) noexcept = default;
+
+bool DeviceStorage::backs_up(const Context& ctx, std::string_view party) const {
+  const Party* p = ctx.scenario().find_party(party);
+  if (p == nullptr || !(impl_->force_backup || p->settings.icloud_backup)) return false;
+  for (NodeId d : ctx.world().devices_of(party))
+    if (has_icloud_backup(ctx.world().node(d).device)) return true;
+  return false;
+}
+
+void DeviceStorage::provision(Context& ctx) {
+  const World& w = ctx.world();
+  for (const Party& p : ctx.scenario().parties) {
+    for (NodeId d : w.devices_of(p.name)) {
+      ArtifactPtr k = new_key(ctx.rng(), "platform.data-protection-key",
+                              fmt::format("{}'s data-protection key", w.node(d).label));
+      ctx.store(d, k);
+      impl_->protection_keys.emplace(d, k);
+    }
+    if (!backs_up(ctx, p.name)) continue;
+    const auto apple = w.server("apple");
+    if (!apple) throw std::logic_error("iCloud Backup needs the apple provider in the world");
+    ArtifactPtr bk = new_key(ctx.rng(), kBackupKey,
+                             fmt::format("{}'s iCloud Backup service key", p.label.empty() ? p.name : p.label));
+    // Standard Data Protection: the service key is escrowed in Apple's HSMs
+    // (FACTS.md §1.4), so Apple's servers hold it; the devices hold it too.
+    ctx.store(*apple, bk);
+    for (NodeId d : w.devices_of(p.name))
+      if (has_icloud_backup(w.node(d).device)) ctx.store(d, bk);
+    impl_->backup_keys.emplace(p.name, bk);
+  }
+}
+
+FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content, Backup backup) {
+  const ArtifactPtr& dpk = impl_->protection_keys.at(device);
+  ArtifactPtr sealed = seal_envelope(ctx.rng(), *dpk, *content, kDeviceFile,
+                                     fmt::format("encrypted file on {} ({})", ctx.world().node(device).label,
+                                                 content->label));
+  ctx.store(device, sealed);
+  impl_->files.push_back({device, std::move(content), std::move(sealed), nullptr, backup, true});
+  return FileHandle{device, impl_->files.size() - 1};
+}
+
+void DeviceStorage::erase(Context& ctx, const FileHandle& file) {
+  Impl::File& f = impl_->files.at(file.index);
+  if (!f.alive) return;
+  f.alive = false;
+  ctx.remove(f.device, f.on_device);
+}
+
+void DeviceStorage::end_of_tick(Context& ctx) {
+  const World& w = ctx.world();
+  for (Impl::File& f : impl_->files) {
+    const Node& dev = w.node(f.device);
+    if (f.backup == Backup::kExcluded || !has_icloud_backup(dev.device) || !backs_up(ctx, dev.owner)) continue;
+    const NodeId apple = *w.server("apple");
+    if (!f.alive) {
+      // The next backup no longer carries a deleted file.
+      if (f.in_backup) ctx.remove(apple, f.in_backup);
+      f.in_backup = nullptr;
+      continue;
+    }
+    if (f.in_backup) continue;  // incremental: already in the current backup
+    const ArtifactPtr& bk = impl_->backup_keys.at(dev.owner);
+    f.in_backup = seal_envelope(ctx.rng(), *bk, *f.content, kBackupFile,
+                                fmt::format("iCloud Backup of {} ({})", dev.label, f.content->label));
+    ctx.store(apple, f.in_backup);
+    ctx.transmit(f.device, apple, f.in_backup);
+  }
+}
+
+void DeviceStorage::register_openers(OpenerRegistry& registry) {
+  registry.add(kDeviceFile, open_aead_envelope);
+  registry.add(kBackupFile, open_aead_envelope);
+}
+
+}  // namespace msgsim::platform

@@ -1,0 +1,145 @@
+#include "closure.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace msgsim {
+
+const std::vector<ArtifactPtr>* OpeningCache::find(const Key& k) const {
+  auto it = cache_.find(k);
+  return it == cache_.end() ? nullptr : &it->second;
+}
+
+const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr> result) {
+  return cache_.insert_or_assign(std::move(k), std::move(result)).first->second;
+}
+
+std::size_t Closure::insert(Held h) {
+  auto [it, inserted] = index_.emplace(h.artifact.get(), held_.size());
+  if (!inserted) return it->second;
+  held_.push_back(std::move(h));
+  queue_.push_back(held_.size() - 1);
+  return held_.size() - 1;
+}
+
+void Closure::add(Capture capture) {
+  Held h;
+  h.artifact = std::move(capture.artifact);
+  h.how = std::move(capture.how);
+  insert(std::move(h));
+}
+
+void Closure::run() {
+  while (!queue_.empty()) {
+    const std::size_t i = queue_.front();
+    queue_.pop_front();
+    const Artifact& a = *held_[i].artifact;
+    switch (a.kind) {
+      case ArtifactKind::kKey: {
+        keys_by_id_[a.key_id].push_back(i);
+        auto w = waiting_.find(a.key_id);
+        if (w == waiting_.end()) break;
+        const std::vector<std::size_t> candidates = w->second;  // try_open may add to waiting_
+        for (std::size_t s : candidates) try_open(s, i);
+        break;
+      }
+      case ArtifactKind::kSealed:
+        for (const KeyId& id : a.needs) waiting_[id].push_back(i);
+        try_open(i, kNone);
+        break;
+      case ArtifactKind::kPlaintext:
+        plaintexts_.emplace(a.message_id, i);
+        break;
+    }
+  }
+}
+
+void Closure::try_open(std::size_t sealed, std::size_t with_key) {
+  if (held_[sealed].opened) return;
+  const Artifact& s = *held_[sealed].artifact;
+  const Opener* opener = openers_.find(s.type);
+  if (opener == nullptr) return;  // nobody knows how to open this (e.g. transport records)
+  std::vector<const std::vector<std::size_t>*> candidates;
+  for (const KeyId& id : s.needs) {
+    auto it = keys_by_id_.find(id);
+    if (it == keys_by_id_.end()) return;  // a needed key is missing: wait for it
+    candidates.push_back(&it->second);
+  }
+  // Walk the combinations (one key per need), odometer style.
+  std::vector<std::size_t> pos(candidates.size(), 0);
+  for (std::size_t tried = 0; tried < kMaxCombinations; ++tried) {
+    std::vector<std::size_t> combo(candidates.size());
+    bool includes_new = with_key == kNone;
+    for (std::size_t n = 0; n < candidates.size(); ++n) {
+      combo[n] = (*candidates[n])[pos[n]];
+      includes_new = includes_new || combo[n] == with_key;
+    }
+    if (includes_new) {
+      OpeningCache::Key key{&s};
+      std::vector<const Artifact*> keys;
+      for (std::size_t k : combo) keys.push_back(held_[k].artifact.get());
+      key.insert(key.end(), keys.begin(), keys.end());
+      const std::vector<ArtifactPtr>* result = cache_.find(key);
+      if (result == nullptr) {
+        ++openings_;
+        result = &cache_.put(key, (*opener)(s, keys));
+      }
+      if (!result->empty()) {
+        held_[sealed].opened = true;
+        for (const ArtifactPtr& child : *result) {
+          Held h;
+          h.artifact = child;
+          h.parent = sealed;
+          h.keys = combo;
+          insert(std::move(h));
+        }
+        return;
+      }
+    }
+    std::size_t n = 0;
+    while (n < pos.size() && ++pos[n] == candidates[n]->size()) pos[n++] = 0;
+    if (n == pos.size()) return;  // every combination tried
+  }
+}
+
+void Closure::explain(std::size_t i, std::vector<bool>& seen, std::vector<std::string>& out) const {
+  if (seen[i]) return;
+  seen[i] = true;
+  const Held& h = held_[i];
+  if (h.parent == kNone) {
+    out.push_back(fmt::format("{}: {}", h.how, h.artifact->label));
+    return;
+  }
+  explain(h.parent, seen, out);
+  std::vector<std::string> key_labels;
+  for (std::size_t k : h.keys) {
+    explain(k, seen, out);
+    key_labels.push_back(held_[k].artifact->label);
+  }
+  out.push_back(fmt::format("opened {} with {} -> {}", held_[h.parent].artifact->label,
+                            fmt::join(key_labels, " + "), h.artifact->label));
+}
+
+std::vector<Reading> Closure::readings(const Scenario& scenario, const std::string& actor) const {
+  std::vector<Reading> out;
+  for (const Message& m : scenario.messages) {
+    Reading r;
+    r.message = m.id;
+    r.actor = actor;
+    auto it = plaintexts_.find(m.id);
+    if (it != plaintexts_.end()) {
+      const Artifact& p = *held_[it->second].artifact;
+      if (to_string(p.data) != m.text)
+        throw std::logic_error(fmt::format("a model produced a wrong plaintext for message {}", m.id));
+      r.readable = true;
+      std::vector<bool> seen(held_.size(), false);
+      explain(it->second, seen, r.how);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace msgsim

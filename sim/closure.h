@@ -1,0 +1,87 @@
+// sim/closure.h (engine-private): what one actor can open.
+//
+// The closure starts from the artifacts that reached an actor and offers
+// every sealed artifact to the keys the actor holds under the ids it names,
+// running the model's Opener (real decryption). Whatever opens is added and
+// offered in turn, until nothing new opens: a fixed point. Work is indexed by
+// key id: a sealed artifact waits under the ids it needs and is retried only
+// when a key with such an id arrives, so the cost is proportional to the
+// evidence, never to keys x ciphertexts.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "msgsim/evidence.h"
+#include "msgsim/results.h"
+#include "msgsim/scenario.h"
+
+namespace msgsim {
+
+struct Capture {
+  ArtifactPtr artifact;
+  std::string how;  // "stored on Apple's servers (t=1)"
+};
+
+// Openings already computed in this run, shared by every actor's closure:
+// an Opener is a pure function of (sealed, keys), so the result is too.
+class OpeningCache {
+ public:
+  using Key = std::vector<const Artifact*>;  // sealed, then the keys in `needs` order
+  const std::vector<ArtifactPtr>* find(const Key& k) const;
+  const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
+  std::size_t size() const { return cache_.size(); }
+
+ private:
+  std::map<Key, std::vector<ArtifactPtr>> cache_;
+};
+
+class Closure {
+ public:
+  Closure(const OpenerRegistry& openers, OpeningCache& cache) : openers_(openers), cache_(cache) {}
+
+  // An artifact that reached the actor, and how. The first way wins.
+  void add(Capture capture);
+  // Opens everything that opens.
+  void run();
+  // One Reading per scenario message (id order), with the chain when readable.
+  // Throws std::logic_error if a model produced a plaintext that is not the
+  // message's text (a model bug, never a result).
+  std::vector<Reading> readings(const Scenario& scenario, const std::string& actor) const;
+
+  std::size_t held() const { return held_.size(); }
+  std::size_t openings() const { return openings_; }
+
+ private:
+  struct Held {
+    ArtifactPtr artifact;
+    std::string how;                      // obtained directly
+    std::size_t parent = kNone;           // opened from this sealed artifact ...
+    std::vector<std::size_t> keys;        // ... with these keys
+    bool opened = false;                  // sealed: already opened
+  };
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  // Most sealed artifacts name one key; a few (an X3DH first message) name
+  // three or four. Bound the combinations tried when several keys answer to
+  // the same id, so that a pathological store cannot explode the search.
+  static constexpr std::size_t kMaxCombinations = 4096;
+
+  std::size_t insert(Held h);
+  void try_open(std::size_t sealed, std::size_t with_key);
+  void explain(std::size_t i, std::vector<bool>& seen, std::vector<std::string>& out) const;
+
+  const OpenerRegistry& openers_;
+  OpeningCache& cache_;
+  std::vector<Held> held_;
+  std::unordered_map<const Artifact*, std::size_t> index_;
+  std::unordered_map<KeyId, std::vector<std::size_t>> keys_by_id_;
+  std::unordered_map<KeyId, std::vector<std::size_t>> waiting_;
+  std::deque<std::size_t> queue_;
+  std::map<int, std::size_t> plaintexts_;  // message id -> first plaintext held
+  std::size_t openings_ = 0;
+};
+
+}  // namespace msgsim

@@ -1,0 +1,404 @@
+// The engine: the timeline, the evidence journals, the adversaries'
+// observers, and the runner that ties a scenario to the models. The closure
+// (who opens what) is in closure.cc.
+#include "msgsim/engine.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "closure.h"
+#include "msgsim/world.h"
+
+namespace msgsim {
+
+namespace {
+
+// What happened to an artifact at a node: the node's journal line.
+enum class Event { kStored, kRemoved, kHandled, kSent, kReceived, kRelayed };
+
+struct JournalEntry {
+  ArtifactPtr artifact;
+  std::int64_t tick = 0;
+  Event event = Event::kStored;
+};
+
+// A live observer installed by a continuous power (intercept, tap, exploit).
+struct Observer {
+  std::size_t adversary = 0;
+  std::int64_t from = 0;
+  std::int64_t until = kEndOfScript;  // inclusive; kEndOfScript = no end
+  std::string how;                    // "intercepted at Apple's servers by us-gov"
+  bool active(std::int64_t tick) const { return tick >= from && (until == kEndOfScript || tick <= until); }
+};
+
+std::string tick_text(std::int64_t t) { return fmt::format("t={}", t); }
+
+}  // namespace
+
+struct Simulation::Impl final : Context {
+  const Scenario& sc;
+  const ModelInfo& info;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Rng> random;
+  World w;
+  OpenerRegistry openers;
+  std::vector<Actor> actor_list;
+  std::int64_t tick = 0;
+  std::vector<std::string> notes;
+
+  // Evidence. Each artifact gets a sequence number on first sight so that
+  // every iteration is in a deterministic order.
+  std::map<const Artifact*, std::uint64_t> seq;
+  std::vector<std::map<std::uint64_t, ArtifactPtr>> stores;  // per node: what it holds now
+  std::vector<std::vector<JournalEntry>> journals;           // per node: everything it saw
+  std::vector<std::vector<JournalEntry>> wire;               // per link: bytes on the wire
+  std::vector<std::vector<Observer>> node_observers;         // per node
+  std::vector<std::vector<Observer>> link_observers;         // per link
+  std::vector<std::vector<Capture>> captured;                // per adversary
+
+  Impl(const Scenario& s, const ModelInfo& mi, std::unique_ptr<Rng> r)
+      : sc(s), info(mi), model(mi.make()), random(std::move(r)) {
+    w = World::build(sc, model->providers());
+    model->register_openers(openers);
+    stores.resize(w.node_count());
+    journals.resize(w.node_count());
+    node_observers.resize(w.node_count());
+    wire.resize(w.link_count());
+    link_observers.resize(w.link_count());
+    captured.resize(sc.adversaries.size());
+    actor_list = scenario_actors(sc, {&mi});
+  }
+
+  // ---- Context --------------------------------------------------------
+  const Scenario& scenario() const override { return sc; }
+  const World& world() const override { return w; }
+  Rng& rng() override { return *random; }
+  std::int64_t now() const override { return tick; }
+  void note(std::string text) override { notes.push_back(std::move(text)); }
+
+  std::uint64_t number(const ArtifactPtr& a) {
+    auto [it, inserted] = seq.emplace(a.get(), seq.size());
+    return it->second;
+  }
+
+  void journal(NodeId node, const ArtifactPtr& a, Event e) {
+    journals.at(node).push_back({a, tick, e});
+    for (const Observer& o : node_observers[node])
+      if (o.active(tick) && e != Event::kRemoved)
+        captured[o.adversary].push_back({a, fmt::format("{} ({})", o.how, tick_text(tick))});
+  }
+
+  void store(NodeId node, ArtifactPtr a) override {
+    stores.at(node).emplace(number(a), a);
+    journal(node, a, Event::kStored);
+  }
+
+  void remove(NodeId node, const ArtifactPtr& a) override {
+    auto it = seq.find(a.get());
+    if (it == seq.end() || stores.at(node).erase(it->second) == 0) return;
+    journal(node, a, Event::kRemoved);
+  }
+
+  void handle(NodeId node, ArtifactPtr a) override {
+    number(a);
+    journal(node, a, Event::kHandled);
+  }
+
+  void transmit(NodeId from, NodeId to, ArtifactPtr a) override {
+    number(a);
+    // The wire form: the artifact inside a transport-encryption record under
+    // a fresh key that both endpoints discard (forward-secret TLS). Nobody
+    // ever stores that key, so a tap holds bytes it cannot open.
+    Bytes inner;
+    append_framed(inner, to_bytes(a->type));
+    append_framed(inner, a->data);
+    const SecretBytes session = random->secret(crypto::kKeySize);
+    const Bytes record = crypto::aead_encrypt(*random, session, inner, to_bytes("msgsim.transport"));
+    const KeyId session_id = make_key_id("msgsim.transport-session", random->bytes(16));
+    ArtifactPtr on_wire = make_sealed(
+        "transport.tls",
+        fmt::format("transport-encrypted traffic {} -> {} ({} bytes)", w.node(from).label, w.node(to).label,
+                    record.size()),
+        {session_id}, record);
+    number(on_wire);
+    for (LinkId l : w.route(from, to)) {
+      wire[l].push_back({on_wire, tick, Event::kRelayed});
+      for (const Observer& o : link_observers[l])
+        if (o.active(tick))
+          captured[o.adversary].push_back(
+              {on_wire, fmt::format("{} on the link {} ({})", o.how, w.link(l).label, tick_text(tick))});
+    }
+    journal(from, a, Event::kSent);
+    journal(to, a, w.node(to).kind == NodeKind::kServer ? Event::kRelayed : Event::kReceived);
+  }
+
+  // ---- Adversaries ----------------------------------------------------
+  std::vector<NodeId> provider_nodes(const Adversary& adv, const Power& p) const {
+    std::vector<NodeId> out;
+    for (const std::string& name : w.providers()) {
+      const bool named = std::find(p.providers.begin(), p.providers.end(), name) != p.providers.end();
+      if (p.providers.empty() ? w.provider_country(name) == adv.country : named) out.push_back(*w.server(name));
+    }
+    return out;
+  }
+
+  // Devices of the target that expose the exploit's surface.
+  std::vector<NodeId> exploitable(const Adversary& adv, const Power& p) {
+    const Party* target = sc.find_party(p.target);
+    std::vector<NodeId> out;
+    for (NodeId d : w.devices_of(p.target)) {
+      const bool surface_on = p.via == "imessage" ? target->settings.imessage : target->settings.facetime;
+      if (is_apple(w.node(d).device) && surface_on) out.push_back(d);
+    }
+    if (out.empty())
+      note(fmt::format("{}'s exploit via {} (t={}) found no device of {} exposing that surface: {} is switched "
+                       "off or absent on every device, so the exploit got nothing.",
+                       adv.name, p.via, p.at, p.target, p.via == "imessage" ? "iMessage" : "FaceTime"));
+    return out;
+  }
+
+  void snapshot(std::size_t adv, NodeId node, const std::string& how) {
+    for (const auto& [n, a] : stores[node]) captured[adv].push_back({a, how});
+  }
+
+  void install_observers() {
+    for (std::size_t i = 0; i < sc.adversaries.size(); ++i) {
+      const Adversary& adv = sc.adversaries[i];
+      for (const Power& p : adv.powers) {
+        switch (p.kind) {
+          case PowerKind::kIntercept:
+            for (NodeId n : provider_nodes(adv, p))
+              node_observers[n].push_back(
+                  {i, p.at, kEndOfScript, fmt::format("copied by {} from {} (real-time intercept)", adv.name, w.node(n).label)});
+            break;
+          case PowerKind::kTap:
+            for (LinkId l = 0; l < w.link_count(); ++l) {
+              const auto& cs = w.link(l).countries;
+              if (std::find(cs.begin(), cs.end(), adv.country) != cs.end())
+                link_observers[l].push_back({i, p.at, kEndOfScript, fmt::format("captured by {}", adv.name)});
+            }
+            break;
+          case PowerKind::kExploit:
+            for (NodeId d : exploitable(adv, p))
+              node_observers[d].push_back({i, p.at, p.until,
+                                           fmt::format("taken from {} by {}'s exploit via {} while it ran",
+                                                       w.node(d).label, adv.name, p.via)});
+            break;
+          case PowerKind::kCompel:
+          case PowerKind::kSeize:
+            break;
+        }
+      }
+    }
+  }
+
+  // Actions that take a snapshot at one moment. `end` selects compel's
+  // default (end of script).
+  void act(std::int64_t at_tick, bool end) {
+    for (std::size_t i = 0; i < sc.adversaries.size(); ++i) {
+      const Adversary& adv = sc.adversaries[i];
+      for (const Power& p : adv.powers) {
+        const bool now_due = end ? p.at == kEndOfScript : p.at == at_tick;
+        if (!now_due) continue;
+        const std::string when = end ? "at the end" : tick_text(at_tick);
+        switch (p.kind) {
+          case PowerKind::kCompel:
+            for (NodeId n : provider_nodes(adv, p))
+              snapshot(i, n, fmt::format("handed over by {} to {} under legal compulsion ({})", w.node(n).label,
+                                         adv.name, when));
+            break;
+          case PowerKind::kSeize:
+            for (NodeId d : w.devices_of(p.target))
+              snapshot(i, d, fmt::format("extracted by {} from the seized {} ({})", adv.name, w.node(d).label, when));
+            break;
+          case PowerKind::kExploit:
+            for (NodeId d : exploitable(adv, p))
+              snapshot(i, d, fmt::format("taken from {}'s storage by {}'s exploit via {} ({})", w.node(d).label,
+                                         adv.name, p.via, when));
+            break;
+          case PowerKind::kIntercept:
+          case PowerKind::kTap:
+            break;
+        }
+      }
+    }
+  }
+
+  void play() {
+    install_observers();
+    tick = 0;
+    model->provision(*this);
+    std::set<std::int64_t> ticks{0};
+    for (const Message& m : sc.messages) ticks.insert(m.at);
+    for (const Adversary& a : sc.adversaries)
+      for (const Power& p : a.powers)
+        if (p.at != kEndOfScript) ticks.insert(p.at);
+    for (std::int64_t t : ticks) {
+      tick = t;
+      for (const Message& m : sc.messages)
+        if (m.at == t) model->send(*this, m);
+      model->end_of_tick(*this);
+      act(t, false);
+    }
+    act(tick, true);
+  }
+
+  // What each actor starts from.
+  std::vector<Capture> initial(const Actor& actor) const {
+    std::vector<Capture> out;
+    auto from_journal = [&](NodeId n, const std::string& where) {
+      for (const JournalEntry& e : journals[n]) {
+        if (e.event == Event::kRemoved) continue;
+        static constexpr const char* kVerb[] = {"stored on", "", "handled by", "sent by", "received by",
+                                                "relayed by"};
+        out.push_back({e.artifact, fmt::format("{} {} ({})", kVerb[static_cast<int>(e.event)], where,
+                                               tick_text(e.tick))});
+      }
+    };
+    switch (actor.kind) {
+      case ActorKind::kParty:
+        for (NodeId d : w.devices_of(actor.name)) from_journal(d, w.node(d).label);
+        break;
+      case ActorKind::kProvider:
+        if (auto s = w.server(actor.name)) from_journal(*s, w.node(*s).label);
+        break;
+      case ActorKind::kAdversary:
+        for (std::size_t i = 0; i < sc.adversaries.size(); ++i)
+          if (sc.adversaries[i].name == actor.name) out = captured[i];
+        break;
+    }
+    return out;
+  }
+};
+
+Simulation::Simulation(const Scenario& scenario, const ModelInfo& model, std::unique_ptr<Rng> rng)
+    : impl_(std::make_unique<Impl>(scenario, model, std::move(rng))) {}
+Simulation::~Simulation() = default;
+
+void Simulation::run() { impl_->play(); }
+
+const std::vector<Actor>& Simulation::actors() const { return impl_->actor_list; }
+
+std::size_t Simulation::erase_evidence(const std::function<bool(const Artifact&)>& pred) {
+  std::size_t n = 0;
+  auto drop = [&](auto& entries) {
+    const auto before = entries.size();
+    std::erase_if(entries, [&](const auto& e) {
+      if constexpr (requires { e.artifact; }) return pred(*e.artifact);
+      else return pred(*e.second);
+    });
+    n += before - entries.size();
+  };
+  for (auto& s : impl_->stores) drop(s);
+  for (auto& j : impl_->journals) drop(j);
+  for (auto& j : impl_->wire) drop(j);
+  for (auto& c : impl_->captured) drop(c);
+  return n;
+}
+
+ProtocolResult Simulation::close() const {
+  ProtocolResult result;
+  result.protocol = std::string(impl_->info.name);
+  result.notes = impl_->notes;
+  std::sort(result.notes.begin(), result.notes.end());
+  result.notes.erase(std::unique(result.notes.begin(), result.notes.end()), result.notes.end());
+  OpeningCache cache;
+  std::vector<std::vector<Reading>> by_actor;
+  for (const Actor& actor : impl_->actor_list) {
+    Closure c(impl_->openers, cache);
+    for (Capture& cap : impl_->initial(actor)) c.add(std::move(cap));
+    c.run();
+    by_actor.push_back(c.readings(impl_->sc, actor.name));
+  }
+  for (const Message& m : impl_->sc.messages)
+    for (std::size_t a = 0; a < impl_->actor_list.size(); ++a)
+      result.readings.push_back(by_actor[a][static_cast<std::size_t>(m.id - 1)]);
+  return result;
+}
+
+std::vector<Actor> scenario_actors(const Scenario& scenario, const std::vector<const ModelInfo*>& models) {
+  std::vector<Actor> out;
+  for (const Party& p : scenario.parties)
+    out.push_back({p.name, p.label.empty() ? p.name : p.label, ActorKind::kParty, p.country});
+  std::set<std::string> providers;
+  for (const ModelInfo* m : models)
+    for (const std::string& name : m->make()->providers()) providers.insert(name);
+  for (const std::string& name : providers) {
+    std::string country = "US";
+    std::string label = name;
+    for (const ProviderInfo& pi : builtin_providers())
+      if (pi.name == name) label = std::string(pi.label);
+    for (const Provider& o : scenario.providers)
+      if (o.name == name) {
+        country = o.country;
+        if (!o.label.empty()) label = o.label;
+      }
+    out.push_back({name, label, ActorKind::kProvider, country});
+  }
+  for (const Adversary& a : scenario.adversaries)
+    out.push_back({a.name, a.label.empty() ? a.name : a.label, ActorKind::kAdversary, a.country});
+  return out;
+}
+
+Report run_scenario(const Scenario& scenario, const RunOptions& options,
+                    const std::function<const ModelInfo*(std::string_view)>& find_model) {
+  Report report;
+  report.title = scenario.title;
+  report.description = scenario.description;
+  report.seed = options.seed ? options.seed : scenario.seed;
+  report.messages = scenario.messages;
+  std::vector<const ModelInfo*> models;
+  for (const std::string& name : scenario.protocols) {
+    if (!options.only_protocols.empty() &&
+        std::find(options.only_protocols.begin(), options.only_protocols.end(), name) == options.only_protocols.end())
+      continue;
+    const ModelInfo* m = find_model(name);
+    if (m == nullptr) throw std::invalid_argument("unknown protocol " + name);
+    models.push_back(m);
+    report.protocols.push_back(name);
+  }
+  report.actors = scenario_actors(scenario, models);
+  for (const ModelInfo* m : models) {
+    auto rng = report.seed ? make_seeded_rng(*report.seed, m->name) : make_system_rng();
+    Simulation sim(scenario, *m, std::move(rng));
+    sim.run();
+    ProtocolResult r = sim.close();
+    // Re-project onto the report's actor list (which may include providers
+    // that this protocol does not use: they read nothing here).
+    ProtocolResult projected;
+    projected.protocol = r.protocol;
+    projected.notes = r.notes;
+    for (const Message& msg : scenario.messages)
+      for (const Actor& a : report.actors) {
+        const Reading* found = r.find(msg.id, a.name);
+        projected.readings.push_back(found ? *found : Reading{msg.id, a.name, false, {}});
+      }
+    report.results.push_back(std::move(projected));
+  }
+  for (const Expectation& e : scenario.expectations) {
+    for (const ProtocolResult& r : report.results) {
+      if (e.protocol && *e.protocol != r.protocol) continue;
+      for (const Message& msg : scenario.messages) {
+        if (e.message && *e.message != msg.id) continue;
+        ExpectationResult er;
+        er.protocol = r.protocol;
+        er.message = msg.id;
+        er.expected = e.readable_by;
+        std::sort(er.expected.begin(), er.expected.end());
+        for (const Reading& rd : r.readings)
+          if (rd.message == msg.id && rd.readable) er.actual.push_back(rd.actor);
+        std::sort(er.actual.begin(), er.actual.end());
+        er.ok = er.expected == er.actual;
+        er.pos = e.pos;
+        report.expectations.push_back(std::move(er));
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace msgsim

@@ -1,0 +1,78 @@
+// tests/support: building scenarios in code, for engine and model tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "msgsim/engine.h"
+#include "msgsim/scenario.h"
+
+namespace msgsim::testing {
+
+inline Party party(std::string name, std::vector<DeviceKind> devices = {DeviceKind::kIphone},
+                   std::string country = "US") {
+  Party p;
+  p.name = name;
+  p.label = name;
+  p.country = std::move(country);
+  p.devices = std::move(devices);
+  return p;
+}
+
+inline Message message(int id, std::int64_t at, std::string from, std::string to, std::string text) {
+  Message m;
+  m.id = id;
+  m.at = at;
+  m.from = std::move(from);
+  m.to = {std::move(to)};
+  m.text = std::move(text);
+  return m;
+}
+
+inline Power power(PowerKind kind, std::int64_t at, std::string target = "", std::string via = "") {
+  Power p;
+  p.kind = kind;
+  p.at = at;
+  p.target = std::move(target);
+  p.via = std::move(via);
+  return p;
+}
+
+inline Adversary adversary(std::string name, std::string country, std::vector<Power> powers) {
+  Adversary a;
+  a.name = name;
+  a.label = name;
+  a.country = std::move(country);
+  a.powers = std::move(powers);
+  return a;
+}
+
+// alice and bob (one iPhone each, in the US) exchange three messages at t=1,2,3.
+inline Scenario conversation(std::vector<std::string> protocols) {
+  Scenario s;
+  s.path = "test";
+  s.title = "test";
+  s.seed = 7;
+  s.protocols = std::move(protocols);
+  s.parties = {party("alice"), party("bob")};
+  s.messages = {message(1, 1, "alice", "bob", "one"), message(2, 2, "bob", "alice", "two"),
+                message(3, 3, "alice", "bob", "three")};
+  return s;
+}
+
+// Sorted names of the actors who read `message` in `r`.
+inline std::vector<std::string> readers(const ProtocolResult& r, int message) {
+  std::vector<std::string> out;
+  for (const Reading& rd : r.readings)
+    if (rd.message == message && rd.readable) out.push_back(rd.actor);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+inline ProtocolResult simulate(const Scenario& s, const ModelInfo& model) {
+  Simulation sim(s, model, make_seeded_rng(s.seed.value_or(1), model.name));
+  sim.run();
+  return sim.close();
+}
+
+}  // namespace msgsim::testing
