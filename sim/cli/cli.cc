@@ -1,0 +1,636 @@
+// The msgsim command line: one table of subcommands, hand-written usage,
+// errors that teach (one error line, a `hint:` line, exit code 2).
+//
+// CLI11 parses each subcommand's options; unknown options and stray
+// arguments are collected (allow_extras) and reported here, so that every
+// mistake gets a "did you mean" instead of CLI11's generic wording.
+#include "sim/cli/cli.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "msgsim/engine.h"
+#include "msgsim/loader.h"
+#include "msgsim/report.h"
+#include "msgsim/scenario.h"
+#include "msgsim/settings.h"
+#include "msgsim/world.h"
+#include "protocols/registry.h"
+
+#ifndef MSGSIM_VERSION
+#error "MSGSIM_VERSION must be defined by the build (sim/CMakeLists.txt)"
+#endif
+
+namespace msgsim {
+namespace {
+
+// A command-line mistake: printed as "msgsim: error: ..." and "hint: ...".
+struct UsageError {
+  std::string message;
+  std::string hint;
+};
+
+struct Io {
+  CliStreams streams;
+  std::istream& in() const { return streams.in; }
+  std::ostream& out() const { return streams.out; }
+  std::ostream& err() const { return streams.err; }
+};
+
+int fail(const Io& io, const UsageError& e) {
+  io.err() << "msgsim: error: " << e.message << "\n";
+  if (!e.hint.empty()) io.err() << "hint: " << e.hint << "\n";
+  return kExitUsage;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// Words of `text` in lines of at most `width` columns, each line prefixed by `indent`.
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
+  std::string out;
+  std::istringstream words{std::string(text)};
+  std::string word;
+  std::size_t col = 0;
+  while (words >> word) {
+    if (col > 0 && col + 1 + word.size() > width) {
+      out += "\n";
+      col = 0;
+    }
+    if (col == 0) {
+      out += indent;
+    } else {
+      out += ' ';
+      ++col;
+    }
+    out += word;
+    col += word.size();
+  }
+  return out.empty() ? out : out + "\n";
+}
+
+// ---------------------------------------------------------------------------
+// Usage texts, written by hand.
+
+constexpr std::string_view kMainUsage = R"usage(msgsim: who can read your messages? Compare secure messengers on a scenario.
+
+Usage:
+  msgsim run FILE [options]     run a scenario: who can read each message, and how
+  msgsim validate FILE          check a scenario file without running it
+  msgsim list [--details]       list the protocol models (and the settings, powers, providers)
+  msgsim help [COMMAND]         show this help, or a command's
+  msgsim --version              print the version
+
+FILE is a scenario in TOML (see docs/scenario-format.md); "-" reads it from
+standard input.
+
+Examples:
+  msgsim run scenarios/icloud-backup.toml
+  msgsim run scenarios/icloud-backup.toml --format markdown -o article.md
+  msgsim run lesson.toml --protocol imessage --seed 7 --format json
+  msgsim validate lesson.toml
+  msgsim list --details
+
+Exit status: 0 done and every expectation holds, 1 an expectation failed,
+2 invalid scenario or command line.
+)usage";
+
+constexpr std::string_view kRunUsage = R"usage(Usage: msgsim run FILE [options]
+
+Runs the scenario under each of its protocols and prints, for every message,
+which actors (parties, providers, adversaries) can read it, and how.
+
+Options:
+  -f, --format FORMAT   table (default), markdown, csv or json
+  -p, --protocol NAME   only this protocol of the scenario (repeatable)
+      --seed N          use seed N instead of the scenario's (same seed, same output)
+  -o, --output FILE     write the report to FILE instead of standard output
+      --no-color        no colours (also off when NO_COLOR is set or output is not a terminal)
+      --no-explain      table and markdown: leave out the step-by-step explanations
+  -q, --quiet           print no report, only failed expectations and errors
+  -h, --help            show this help
+
+Examples:
+  msgsim run scenarios/icloud-backup.toml
+  msgsim run scenarios/icloud-backup.toml --protocol imessage --no-explain
+  msgsim run lesson.toml --format csv -o lesson.csv
+  msgsim run - --format json --seed 1 < lesson.toml
+
+Exit status: 0 every expectation holds, 1 an expectation failed (each failure
+is printed on stderr with its file:line:column), 2 invalid scenario or options.
+)usage";
+
+constexpr std::string_view kValidateUsage = R"usage(Usage: msgsim validate FILE
+
+Loads the scenario and reports the first problem with its file:line:column,
+or "FILE: ok (...)". Nothing is simulated.
+
+Examples:
+  msgsim validate lesson.toml
+  cat lesson.toml | msgsim validate -
+
+Exit status: 0 the scenario is valid, 2 it is not.
+)usage";
+
+constexpr std::string_view kListUsage = R"usage(Usage: msgsim list [--details]
+
+Lists the protocol models a scenario can name in `protocols = [...]`.
+
+Options:
+  -d, --details   also how each model works and what it simplifies, the party
+                  settings, the adversary powers and the built-in providers
+  -h, --help      show this help
+
+Examples:
+  msgsim list
+  msgsim list --details | less
+)usage";
+
+constexpr std::string_view kHelpUsage = R"usage(Usage: msgsim help [COMMAND]
+
+Shows the overview, or the help of COMMAND (run, validate, list).
+)usage";
+
+// ---------------------------------------------------------------------------
+// Shared parsing
+
+// Parses `args` with `app` (whose options are already bound). Unknown options
+// become "did you mean" errors against `option_names`; stray arguments,
+// "unexpected argument" errors.
+std::optional<UsageError> parse(CLI::App& app, std::string_view command, const std::vector<std::string>& args,
+                                const std::vector<std::string>& option_names) {
+  app.set_help_flag();
+  app.allow_extras();
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  const std::string see = fmt::format("see 'msgsim {} --help'", command);
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ArgumentMismatch& e) {
+    // "--format: 1 required TEXT missing": name the option, not CLI11's type.
+    const std::string what = e.what();
+    const std::string option = what.substr(0, what.find(':'));
+    return UsageError{fmt::format("option '{}' needs a value", option), see};
+  } catch (const CLI::ParseError& e) {
+    return UsageError{e.what(), see};
+  }
+  bool after_dashes = false;
+  std::vector<std::string> extras = app.remaining();
+  // Unknown options first: a misspelt option also leaves its value stray.
+  for (const auto& x : extras) {
+    if (x == "--") {
+      after_dashes = true;
+      continue;
+    }
+    if (!after_dashes && x.size() > 1 && x[0] == '-') {
+      const std::string name = x.substr(0, x.find('='));
+      const std::string guess = closest_match(name, option_names);
+      return UsageError{fmt::format("unknown option '{}' for 'msgsim {}'", name, command),
+                        guess.empty() ? see : fmt::format("did you mean '{}'? ({})", guess, see)};
+    }
+  }
+  for (const auto& x : extras)
+    if (x != "--") return UsageError{fmt::format("unexpected argument '{}'", x), see};
+  return std::nullopt;
+}
+
+std::string describe_pos(const SourcePos& pos, const std::string& fallback_file) {
+  const std::string file = pos.file.empty() ? fallback_file : pos.file;
+  if (pos.line == 0) return file;
+  if (pos.column == 0) return fmt::format("{}:{}", file, pos.line);
+  return fmt::format("{}:{}:{}", file, pos.line, pos.column);
+}
+
+// Reads the scenario: a file, or standard input for "-".
+LoadResult load(const Io& io, const std::string& path) {
+  LoadOptions options{model_names()};
+  if (path != "-") return load_scenario_file(path, options);
+  // Read one byte past the limit so that the loader reports the size error.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (text.size() <= kMaxScenarioBytes && io.in()) {
+    io.in().read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(io.in().gcount()));
+  }
+  return load_scenario_text(text, path, options);
+}
+
+UsageError missing_file(std::string_view command) {
+  return UsageError{fmt::format("'msgsim {}' needs a scenario FILE", command),
+                    fmt::format("msgsim {} lesson.toml (or '-' for standard input); see 'msgsim {} --help'",
+                                command, command)};
+}
+
+// ---------------------------------------------------------------------------
+// msgsim run
+
+const std::vector<std::string> kFormatNames{"table", "markdown", "csv", "json"};
+
+struct RunArgs {
+  std::string file;
+  Format format = Format::kTable;
+  std::vector<std::string> protocols;
+  std::optional<std::uint64_t> seed;
+  std::string output;
+  bool no_color = false;
+  bool no_explain = false;
+  bool quiet = false;
+};
+
+std::optional<std::uint64_t> parse_seed(std::string_view s) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// The protocols to run: the scenario's, restricted by --protocol.
+std::variant<std::vector<std::string>, UsageError> select_protocols(const Scenario& scenario,
+                                                                    const std::vector<std::string>& wanted) {
+  for (const auto& name : wanted) {
+    if (std::find(scenario.protocols.begin(), scenario.protocols.end(), name) != scenario.protocols.end()) continue;
+    const std::string in_file = fmt::format("this scenario's protocols: {}", join(scenario.protocols, ", "));
+    if (find_model(name) != nullptr)
+      return UsageError{fmt::format("protocol '{}' is not in {}", name, scenario.path),
+                        fmt::format("{}; add \"{}\" to `protocols` in the file to compare it", in_file, name)};
+    std::string guess = closest_match(name, scenario.protocols);
+    if (guess.empty()) guess = closest_match(name, model_names());
+    return UsageError{fmt::format("unknown protocol '{}'", name),
+                      guess.empty() ? in_file : fmt::format("did you mean '{}'? ({})", guess, in_file)};
+  }
+  std::vector<std::string> out;
+  for (const auto& name : scenario.protocols)
+    if (std::find(wanted.begin(), wanted.end(), name) != wanted.end()) out.push_back(name);
+  return out;
+}
+
+std::string names_or_nobody(const std::vector<std::string>& names) {
+  return names.empty() ? std::string("nobody") : join(names, ", ");
+}
+
+// "extra: apple; missing: bob" for a failed expectation.
+std::string difference(const ExpectationResult& e) {
+  std::vector<std::string> extra, missing;
+  std::set_difference(e.actual.begin(), e.actual.end(), e.expected.begin(), e.expected.end(),
+                      std::back_inserter(extra));
+  std::set_difference(e.expected.begin(), e.expected.end(), e.actual.begin(), e.actual.end(),
+                      std::back_inserter(missing));
+  std::vector<std::string> parts;
+  if (!extra.empty()) parts.push_back("unexpected: " + join(extra, ", "));
+  if (!missing.empty()) parts.push_back("missing: " + join(missing, ", "));
+  return join(parts, "; ");
+}
+
+int cmd_run(const std::vector<std::string>& args, const Io& io) {
+  CLI::App app;
+  bool help = false;
+  RunArgs a;
+  std::string format = "table";
+  std::string seed;
+  app.add_flag("-h,--help", help);
+  app.add_option("file", a.file);
+  app.add_option("-f,--format", format);
+  app.add_option("-p,--protocol", a.protocols)->allow_extra_args(false);
+  app.add_option("--seed", seed);
+  app.add_option("-o,--output", a.output);
+  app.add_flag("--no-color", a.no_color);
+  app.add_flag("--no-explain", a.no_explain);
+  app.add_flag("-q,--quiet", a.quiet);
+  if (auto e = parse(app, "run", args,
+                     {"--format", "--protocol", "--seed", "--output", "--no-color", "--no-explain", "--quiet",
+                      "--help"}))
+    return fail(io, *e);
+  if (help) {
+    io.out() << kRunUsage;
+    return kExitOk;
+  }
+  if (a.file.empty()) return fail(io, missing_file("run"));
+  if (auto f = parse_format(format)) {
+    a.format = *f;
+  } else {
+    const std::string guess = closest_match(format, kFormatNames);
+    const std::string formats = fmt::format("formats: {}", join(kFormatNames, ", "));
+    return fail(io, {fmt::format("unknown format '{}'", format),
+                     guess.empty() ? formats : fmt::format("did you mean '{}'? ({})", guess, formats)});
+  }
+  if (app.count("--seed") > 0) {
+    a.seed = parse_seed(seed);
+    if (!a.seed)
+      return fail(io, {fmt::format("--seed '{}' is not a number", seed),
+                       "a seed is a whole number from 0 to 18446744073709551615, e.g. --seed 7"});
+  }
+
+  LoadResult loaded = load(io, a.file);
+  if (const auto* error = std::get_if<LoadError>(&loaded)) {
+    io.err() << error->format() << "\n";
+    return kExitUsage;
+  }
+  const Scenario& scenario = std::get<Scenario>(loaded);
+
+  RunOptions options;
+  options.seed = a.seed;
+  if (!a.protocols.empty()) {
+    auto selected = select_protocols(scenario, a.protocols);
+    if (const auto* e = std::get_if<UsageError>(&selected)) return fail(io, *e);
+    options.only_protocols = std::get<std::vector<std::string>>(selected);
+  }
+
+  const Report report = run_scenario(scenario, options, find_model);
+
+  RenderOptions render_options;
+  const bool to_stdout = a.output.empty() || a.output == "-";
+  render_options.color = to_stdout && io.streams.color_terminal && !a.no_color;
+  render_options.explain = !a.no_explain;
+  const std::string text = render(report, a.format, render_options);
+  if (!to_stdout) {
+    std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    if (!file)
+      return fail(io, {fmt::format("cannot write the report to '{}': {}", a.output, std::strerror(errno)),
+                       "check that the folder exists and that you may write there"});
+  } else if (!a.quiet) {
+    io.out() << text << std::flush;
+  }
+
+  std::size_t failed = 0;
+  for (const auto& e : report.expectations) {
+    if (e.ok) continue;
+    ++failed;
+    io.err() << fmt::format("{}: expectation failed: {} message {} is readable by {}; expected {} ({})\n",
+                            describe_pos(e.pos, scenario.path), e.protocol, e.message, names_or_nobody(e.actual),
+                            names_or_nobody(e.expected), difference(e));
+  }
+  if (failed > 0) {
+    io.err() << fmt::format("msgsim: {} of {} failed\n", failed, plural(report.expectations.size(), "expectation", "expectations"));
+    return kExitExpectationFailed;
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// msgsim validate
+
+int cmd_validate(const std::vector<std::string>& args, const Io& io) {
+  CLI::App app;
+  bool help = false;
+  std::string file;
+  app.add_flag("-h,--help", help);
+  app.add_option("file", file);
+  if (auto e = parse(app, "validate", args, {"--help"})) return fail(io, *e);
+  if (help) {
+    io.out() << kValidateUsage;
+    return kExitOk;
+  }
+  if (file.empty()) return fail(io, missing_file("validate"));
+  LoadResult loaded = load(io, file);
+  if (const auto* error = std::get_if<LoadError>(&loaded)) {
+    io.err() << error->format() << "\n";
+    return kExitUsage;
+  }
+  const Scenario& s = std::get<Scenario>(loaded);
+  io.out() << fmt::format("{}: ok ({}, {}, {})\n", file, plural(s.parties.size(), "party", "parties"),
+                          plural(s.messages.size(), "message", "messages"),
+                          plural(s.protocols.size(), "protocol", "protocols"));
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// msgsim list
+
+// The adversary powers of the format page, for `list --details`. The loader
+// owns their validation; this is their one-paragraph documentation.
+struct PowerDoc {
+  PowerKind kind;
+  std::string_view fields;
+  std::string_view meaning;
+};
+constexpr PowerDoc kPowerDocs[] = {
+    {PowerKind::kCompel, "at (default: end of script), providers (default: every provider of the adversary's country)",
+     "Legal process: the adversary receives everything those providers store at `at` and every key they hold, "
+     "escrowed keys included."},
+    {PowerKind::kIntercept, "at (default 0), providers (as for compel)",
+     "From `at` on, those providers forward a copy of every transmission they relay."},
+    {PowerKind::kTap, "at (default 0)",
+     "Passive capture of what crosses network links in the adversary's country, as it is on the wire "
+     "(transport encryption included)."},
+    {PowerKind::kExploit, "target, via (imessage, facetime, whatsapp), at, until (default: end)",
+     "Zero-click compromise of every device of `target` that exposes that surface: the device's stored messages "
+     "and keys at `at`, and all it handles until `until`."},
+    {PowerKind::kSeize, "target, at",
+     "Physical access to the target's unlocked devices at `at`: what they store and the keys they hold at that "
+     "moment, nothing after."},
+};
+
+std::string setting_values(const SettingSpec& s) {
+  switch (s.type) {
+    case SettingType::kBool: return "true or false";
+    case SettingType::kTicks: return "ticks, 0 or more";
+    case SettingType::kEnum: {
+      std::vector<std::string> choices;
+      for (auto c : s.choices) choices.push_back(fmt::format("\"{}\"", c));
+      return "one of " + join(choices, ", ");
+    }
+  }
+  return "";
+}
+
+constexpr std::size_t kWrapColumns = 78;
+
+int cmd_list(const std::vector<std::string>& args, const Io& io) {
+  CLI::App app;
+  bool help = false;
+  bool details = false;
+  app.add_flag("-h,--help", help);
+  app.add_flag("-d,--details", details);
+  if (auto e = parse(app, "list", args, {"--details", "--help"})) return fail(io, *e);
+  if (help) {
+    io.out() << kListUsage;
+    return kExitOk;
+  }
+  std::ostream& out = io.out();
+  const auto models = all_models();
+  std::size_t width = 0;
+  for (const auto& m : models) width = std::max(width, m.name.size());
+
+  out << "Protocol models (names for `protocols = [...]` in a scenario):\n";
+  for (const auto& m : models) out << fmt::format("  {:<{}}  {}\n", m.name, width, m.summary);
+  if (!details) {
+    out << "\nSettings, adversary powers, providers and each model's simplifications: msgsim list --details\n";
+    return kExitOk;
+  }
+
+  for (const auto& m : models) {
+    out << fmt::format("\n{}: {}\n", m.name, m.summary);
+    // Details are prose with paragraphs: wrap each paragraph, keep the breaks.
+    std::string_view rest = m.details;
+    while (!rest.empty()) {
+      const std::size_t br = rest.find("\n\n");
+      const std::string_view para = rest.substr(0, br);
+      // Lines starting with "- " are list items: keep each on its own.
+      std::size_t start = 0;
+      std::string item;
+      auto flush = [&] {
+        if (!item.empty()) out << wrap(item, kWrapColumns - 2, "  ");
+        item.clear();
+      };
+      while (start <= para.size()) {
+        const std::size_t nl = para.find('\n', start);
+        const std::string_view line = para.substr(start, nl == std::string_view::npos ? para.npos : nl - start);
+        if (line.starts_with("- ")) flush();
+        if (!item.empty()) item += ' ';
+        item += line;
+        if (nl == std::string_view::npos) break;
+        start = nl + 1;
+      }
+      flush();
+      if (br == std::string_view::npos) break;
+      rest.remove_prefix(br + 2);
+      if (!rest.empty()) out << "\n";
+    }
+  }
+
+  out << "\nParty settings (keys of [[party]]; \"later\" ones are rejected for now):\n";
+  for (const auto& s : settings_table()) {
+    out << fmt::format("  {} = {}  ({}){}\n", s.name, s.default_value, setting_values(s),
+                       s.supported ? "" : "  [later]");
+    out << wrap(s.help, kWrapColumns - 6, "      ");
+  }
+
+  out << "\nAdversary powers (powers = [{ power = \"...\", ... }] in [[adversary]]):\n";
+  for (const auto& p : kPowerDocs) {
+    out << fmt::format("  {}: {}\n", to_string(p.kind), p.fields);
+    out << wrap(p.meaning, kWrapColumns - 6, "      ");
+  }
+
+  out << "\nBuilt-in providers (override the country with [[provider]]; default country US):\n";
+  for (const auto& p : builtin_providers()) {
+    out << fmt::format("  {} ({})\n", p.name, p.label);
+    out << wrap(p.description, kWrapColumns - 6, "      ");
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
+// The table of subcommands
+
+struct Command {
+  std::string_view name;
+  std::string_view usage;
+  int (*run)(const std::vector<std::string>& args, const Io& io);
+};
+
+int cmd_help(const std::vector<std::string>& args, const Io& io);
+
+constexpr Command kCommands[] = {
+    {"run", kRunUsage, cmd_run},
+    {"validate", kValidateUsage, cmd_validate},
+    {"list", kListUsage, cmd_list},
+    {"help", kHelpUsage, cmd_help},
+};
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> out;
+  for (const auto& c : kCommands) out.emplace_back(c.name);
+  return out;
+}
+
+const Command* find_command(std::string_view name) {
+  for (const auto& c : kCommands)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+UsageError unknown_command(std::string_view name) {
+  const std::string guess = closest_match(name, command_names());
+  const std::string commands = fmt::format("commands: {}", join(command_names(), ", "));
+  return {fmt::format("unknown command '{}'", name),
+          guess.empty() ? fmt::format("{}; see 'msgsim --help'", commands)
+                        : fmt::format("did you mean '{}'? ({})", guess, commands)};
+}
+
+int cmd_help(const std::vector<std::string>& args, const Io& io) {
+  if (args.empty()) {
+    io.out() << kMainUsage;
+    return kExitOk;
+  }
+  if (args.size() > 1) return fail(io, {fmt::format("unexpected argument '{}'", args[1]), "msgsim help COMMAND"});
+  const Command* c = find_command(args[0]);
+  if (c == nullptr) return fail(io, unknown_command(args[0]));
+  io.out() << c->usage;
+  return kExitOk;
+}
+
+int dispatch(const std::vector<std::string>& args, const Io& io) {
+  if (args.empty())
+    return fail(io, {"no command given", "try 'msgsim run FILE', 'msgsim list' or 'msgsim --help'"});
+  const std::string& first = args[0];
+  if (first == "-h" || first == "--help") return cmd_help({}, io);
+  if (first == "--version" || first == "-V") {
+    io.out() << "msgsim " << MSGSIM_VERSION << "\n";
+    return kExitOk;
+  }
+  if (first.size() > 1 && first[0] == '-') {
+    const std::string name = first.substr(0, first.find('='));
+    const std::string guess = closest_match(name, {"--help", "--version"});
+    return fail(io, {fmt::format("unknown option '{}'", name),
+                     guess.empty() ? "options go after the command, e.g. 'msgsim run FILE --format json'; see 'msgsim --help'"
+                                   : fmt::format("did you mean '{}'?", guess)});
+  }
+  const Command* c = find_command(first);
+  if (c == nullptr) return fail(io, unknown_command(first));
+  return c->run(std::vector<std::string>(args.begin() + 1, args.end()), io);
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, CliStreams streams) {
+  const Io io{streams};
+  try {
+    return dispatch(args, io);
+  } catch (const std::exception& e) {
+    io.err() << "msgsim: internal error: " << e.what() << "\n"
+             << "hint: this is a bug in msgsim; please report it with the scenario file\n";
+  } catch (...) {
+    io.err() << "msgsim: internal error: unknown exception\n"
+             << "hint: this is a bug in msgsim; please report it with the scenario file\n";
+  }
+  return kExitInternalError;
+}
+
+int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool color = &out == &std::cout && isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+  return run_cli(args, CliStreams{std::cin, out, err, color});
+}
+
+}  // namespace msgsim

@@ -1,0 +1,698 @@
+// The report writers: terminal table, Markdown, CSV and JSON.
+//
+// Every writer walks the same grid, protocols x messages x actors in Report
+// order, through ReportGrid, which refuses a Report that lacks a cell or
+// holds one twice (an engine bug must not turn into a silently wrong table).
+#include "msgsim/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace msgsim {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Text helpers
+
+// Decodes one UTF-8 code point at s[i], advancing i. Invalid bytes yield
+// U+FFFD and advance by one, so that hostile input still prints.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  auto cont = [&](std::size_t k) -> int {
+    if (i + k >= s.size()) return -1;
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    return (b & 0xC0u) == 0x80u ? (b & 0x3F) : -1;
+  };
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int len = 0;
+  char32_t cp = 0;
+  if ((b0 & 0xE0u) == 0xC0u) {
+    len = 2;
+    cp = b0 & 0x1Fu;
+  } else if ((b0 & 0xF0u) == 0xE0u) {
+    len = 3;
+    cp = b0 & 0x0Fu;
+  } else if ((b0 & 0xF8u) == 0xF0u) {
+    len = 4;
+    cp = b0 & 0x07u;
+  } else {
+    ++i;
+    return 0xFFFD;
+  }
+  for (int k = 1; k < len; ++k) {
+    const int c = cont(static_cast<std::size_t>(k));
+    if (c < 0) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | static_cast<char32_t>(c);
+  }
+  i += static_cast<std::size_t>(len);
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Terminal columns a code point takes: 0 for combining marks and
+// zero-width characters, 2 for East Asian wide characters and emoji.
+int column_width(char32_t cp) {
+  if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0xFE00 && cp <= 0xFE0F))
+    return 0;
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+      (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) || (cp >= 0x1F900 && cp <= 0x1F9FF) ||
+      (cp >= 0x20000 && cp <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+std::size_t display_width(std::string_view s) {
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < s.size();) w += static_cast<std::size_t>(column_width(next_code_point(s, i)));
+  return w;
+}
+
+// One line of printable text: control characters (including ESC, so a
+// scenario cannot drive the terminal) and line breaks become spaces, runs of
+// white space collapse, invalid UTF-8 becomes U+FFFD.
+std::string one_line(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp = next_code_point(s, i);
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) cp = ' ';
+    if (cp == ' ') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    append_utf8(out, cp);
+  }
+  return out;
+}
+
+// Like one_line, but keeps line breaks (descriptions are paragraphs).
+std::string printable_lines(std::string_view s) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const std::size_t nl = s.find('\n', start);
+    const std::string_view line = s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    out += one_line(line);
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    start = nl + 1;
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// At most `width` columns of one_line(s), ending in "…" when cut.
+std::string excerpt(std::string_view s, std::size_t width) {
+  const std::string line = one_line(s);
+  if (display_width(line) <= width) return line;
+  std::string out;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < line.size();) {
+    const std::size_t before = i;
+    const char32_t cp = next_code_point(line, i);
+    const auto cw = static_cast<std::size_t>(column_width(cp));
+    if (w + cw + 1 > width) break;
+    w += cw;
+    out.append(line, before, i - before);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out + "…";
+}
+
+std::string pad(std::string_view s, std::size_t width) {
+  std::string out(s);
+  const std::size_t w = display_width(s);
+  if (w < width) out.append(width - w, ' ');
+  return out;
+}
+
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The grid every writer walks.
+
+class ReportGrid {
+ public:
+  explicit ReportGrid(const Report& report) : r_(report) {
+    for (const auto& protocol : r_.protocols) {
+      const auto it = std::find_if(r_.results.begin(), r_.results.end(),
+                                   [&](const ProtocolResult& pr) { return pr.protocol == protocol; });
+      if (it == r_.results.end())
+        throw std::logic_error(fmt::format("report has no results for protocol '{}'", protocol));
+      auto& cells = cells_[protocol];
+      for (const auto& reading : it->readings) {
+        if (!cells.emplace(std::make_pair(reading.message, reading.actor), &reading).second)
+          throw std::logic_error(fmt::format("report has two readings for protocol '{}', message {}, actor '{}'",
+                                             protocol, reading.message, reading.actor));
+      }
+      results_[protocol] = &*it;
+    }
+  }
+
+  const Report& report() const { return r_; }
+
+  const Reading& at(const std::string& protocol, int message, const std::string& actor) const {
+    const auto& cells = cells_.at(protocol);
+    const auto it = cells.find(std::make_pair(message, actor));
+    if (it == cells.end())
+      throw std::logic_error(
+          fmt::format("report has no reading for protocol '{}', message {}, actor '{}'", protocol, message, actor));
+    return *it->second;
+  }
+
+  const ProtocolResult& result(const std::string& protocol) const { return *results_.at(protocol); }
+
+  std::size_t readable_count(const std::string& protocol, const std::string& actor) const {
+    std::size_t n = 0;
+    for (const auto& m : r_.messages)
+      if (at(protocol, m.id, actor).readable) ++n;
+    return n;
+  }
+
+ private:
+  const Report& r_;
+  std::map<std::string, std::map<std::pair<int, std::string>, const Reading*>> cells_;
+  std::map<std::string, const ProtocolResult*> results_;
+};
+
+bool is_conversation_member(const Message& m, std::string_view actor) {
+  return m.from == actor || std::find(m.to.begin(), m.to.end(), actor) != m.to.end();
+}
+
+std::string arrow(const Message& m) { return fmt::format("{}→{}", m.from, join(m.to, ",")); }
+
+// ---------------------------------------------------------------------------
+// JSON (the contract, schema 1)
+
+std::string render_json(const ReportGrid& grid) {
+  using json = nlohmann::ordered_json;
+  const Report& r = grid.report();
+  json out = json::object();
+  out["schema"] = 1;
+  out["title"] = r.title;
+  out["description"] = r.description;
+  out["seed"] = r.seed ? json(*r.seed) : json(nullptr);
+  out["protocols"] = r.protocols;
+
+  json actors = json::array();
+  for (const auto& a : r.actors) {
+    json j = json::object();
+    j["name"] = a.name;
+    j["kind"] = to_string(a.kind);
+    j["label"] = a.label.empty() ? a.name : a.label;
+    if (a.kind != ActorKind::kParty) j["country"] = a.country;
+    actors.push_back(std::move(j));
+  }
+  out["actors"] = std::move(actors);
+
+  json messages = json::array();
+  for (const auto& m : r.messages) {
+    json j = json::object();
+    j["id"] = m.id;
+    j["at"] = m.at;
+    j["from"] = m.from;
+    j["to"] = m.to;
+    j["text"] = m.text;
+    messages.push_back(std::move(j));
+  }
+  out["messages"] = std::move(messages);
+
+  json results = json::array();
+  json notes = json::array();
+  for (const auto& protocol : r.protocols) {
+    for (const auto& m : r.messages) {
+      for (const auto& a : r.actors) {
+        const Reading& cell = grid.at(protocol, m.id, a.name);
+        json j = json::object();
+        j["protocol"] = protocol;
+        j["message"] = m.id;
+        j["actor"] = a.name;
+        j["readable"] = cell.readable;
+        j["how"] = cell.readable ? cell.how : std::vector<std::string>{};
+        results.push_back(std::move(j));
+      }
+    }
+    for (const auto& note : grid.result(protocol).notes) {
+      json j = json::object();
+      j["protocol"] = protocol;
+      j["text"] = note;
+      notes.push_back(std::move(j));
+    }
+  }
+  out["results"] = std::move(results);
+
+  json expectations = json::array();
+  for (const auto& e : r.expectations) {
+    json j = json::object();
+    j["protocol"] = e.protocol;
+    j["message"] = e.message;
+    j["ok"] = e.ok;
+    j["expected"] = e.expected;
+    j["actual"] = e.actual;
+    expectations.push_back(std::move(j));
+  }
+  out["expectations"] = std::move(expectations);
+  out["notes"] = std::move(notes);
+
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+// ---------------------------------------------------------------------------
+// CSV (RFC 4180 quoting; "\n" line ends)
+
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string render_csv(const ReportGrid& grid) {
+  const Report& r = grid.report();
+  std::string out = "protocol,message,at,from,to,actor,actor_kind,readable,how\n";
+  for (const auto& protocol : r.protocols) {
+    for (const auto& m : r.messages) {
+      for (const auto& a : r.actors) {
+        const Reading& cell = grid.at(protocol, m.id, a.name);
+        const std::vector<std::string> fields{
+            protocol,
+            std::to_string(m.id),
+            std::to_string(m.at),
+            m.from,
+            join(m.to, ";"),
+            a.name,
+            to_string(a.kind),
+            cell.readable ? "true" : "false",
+            cell.readable ? join(cell.how, " | ") : std::string(),
+        };
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+          if (i) out += ',';
+          out += csv_field(fields[i]);
+        }
+        out += '\n';
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Shared by the table and Markdown: who each explanation is about.
+
+// Readings of one actor that share the same chain, for several messages.
+struct Explanation {
+  std::string actor;
+  std::vector<const Message*> messages;
+  const std::vector<std::string>* how;
+};
+
+// Readable cells of actors outside the conversation (neither sender nor
+// recipient): the ones a reader needs explained. Identical chains of one
+// actor are grouped, so ten messages read the same way print one chain;
+// groups come in the order of their first message, then actor.
+std::vector<Explanation> outsider_readings(const ReportGrid& grid, const std::string& protocol) {
+  std::vector<Explanation> out;
+  for (const auto& m : grid.report().messages)
+    for (const auto& a : grid.report().actors) {
+      const Reading& cell = grid.at(protocol, m.id, a.name);
+      if (!cell.readable || is_conversation_member(m, a.name)) continue;
+      const auto same = std::find_if(out.begin(), out.end(), [&](const Explanation& e) {
+        return e.actor == cell.actor && *e.how == cell.how;
+      });
+      if (same != out.end()) {
+        same->messages.push_back(&m);
+      } else {
+        out.push_back({cell.actor, {&m}, &cell.how});
+      }
+    }
+  return out;
+}
+
+// "#1 (alice→bob)" or "#1 (alice→bob), #2 (bob→alice)".
+std::string message_list(const std::vector<const Message*>& messages, std::string_view arrow_sep) {
+  std::vector<std::string> parts;
+  for (const Message* m : messages)
+    parts.push_back(fmt::format("#{} ({}{}{})", m->id, m->from, arrow_sep, join(m->to, ", ")));
+  return join(parts, ", ");
+}
+
+// Messages a sender or recipient cannot read: "#2 bob".
+std::vector<std::string> members_locked_out(const ReportGrid& grid, const std::string& protocol) {
+  std::vector<std::string> out;
+  for (const auto& m : grid.report().messages) {
+    std::vector<std::string> members{m.from};
+    members.insert(members.end(), m.to.begin(), m.to.end());
+    for (const auto& name : members) {
+      const bool is_actor = std::any_of(grid.report().actors.begin(), grid.report().actors.end(),
+                                        [&](const Actor& a) { return a.name == name; });
+      if (is_actor && !grid.at(protocol, m.id, name).readable) out.push_back(fmt::format("#{} {}", m.id, name));
+    }
+  }
+  return out;
+}
+
+std::string members_sentence(const std::vector<std::string>& locked_out) {
+  if (locked_out.empty()) return "Every sender and recipient reads their own messages.";
+  return fmt::format("Not readable by its own sender or recipient: {}.", join(locked_out, ", "));
+}
+
+std::string expectation_line(const ExpectationResult& e) {
+  const auto names = [](const std::vector<std::string>& v) { return v.empty() ? std::string("nobody") : join(v, ", "); };
+  if (e.ok) return fmt::format("{} #{}: readable by {}, as expected", e.protocol, e.message, names(e.actual));
+  return fmt::format("{} #{}: readable by {}; expected {}", e.protocol, e.message, names(e.actual), names(e.expected));
+}
+
+// The actors grouped by kind, one group per entry: {"Parties", "alice (Alice), bob"}.
+// `name` decorates a name (bold, escaped), `text` makes a label printable.
+template <typename Name, typename Text>
+std::vector<std::pair<std::string, std::string>> actor_groups(const Report& r, Name name, Text text) {
+  const std::pair<ActorKind, const char*> kinds[] = {
+      {ActorKind::kParty, "Parties"}, {ActorKind::kProvider, "Providers"}, {ActorKind::kAdversary, "Adversaries"}};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [kind, heading] : kinds) {
+    std::vector<std::string> parts;
+    for (const auto& a : r.actors) {
+      if (a.kind != kind) continue;
+      std::vector<std::string> extra;
+      if (!a.label.empty() && a.label != a.name) extra.push_back(text(a.label));
+      if (kind != ActorKind::kParty && !a.country.empty()) extra.push_back(text(a.country));
+      parts.push_back(extra.empty() ? name(a.name) : fmt::format("{} ({})", name(a.name), join(extra, ", ")));
+    }
+    if (!parts.empty()) out.emplace_back(heading, join(parts, ", "));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Terminal table
+
+constexpr std::size_t kExcerptColumns = 28;  // keeps a 5-actor grid within 100 columns
+
+struct Style {
+  bool on;
+  std::string paint(std::string_view code, std::string_view s) const {
+    return on ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : std::string(s);
+  }
+  std::string bold(std::string_view s) const { return paint("1", s); }
+  std::string green(std::string_view s) const { return paint("32", s); }
+  std::string dim(std::string_view s) const { return paint("2", s); }
+  std::string red(std::string_view s) const { return paint("31", s); }
+};
+
+// A box-drawn grid. `cells` are plain text (for widths); `paint` colours a
+// cell after it has been padded.
+struct BoxTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  std::string render(const Style& style) const {
+    std::vector<std::size_t> widths(header.size(), 0);
+    for (std::size_t c = 0; c < header.size(); ++c) widths[c] = display_width(header[c]);
+    for (const auto& row : rows)
+      for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    const auto rule = [&](std::string_view left, std::string_view mid, std::string_view right) {
+      std::string s(left);
+      for (std::size_t c = 0; c < widths.size(); ++c) {
+        if (c) s += mid;
+        s += repeat("─", widths[c] + 2);
+      }
+      return s + std::string(right) + "\n";
+    };
+    const auto line = [&](const std::vector<std::string>& row, bool is_header) {
+      std::string s = "│";
+      for (std::size_t c = 0; c < widths.size(); ++c) {
+        const std::string padded = pad(row[c], widths[c]);
+        std::string shown = padded;
+        if (is_header) {
+          shown = style.bold(padded);
+        } else if (row[c].starts_with("✔")) {
+          shown = style.green(padded);
+        } else if (row[c] == "·") {
+          shown = style.dim(padded);
+        }
+        s += " " + shown + " │";
+      }
+      return s + "\n";
+    };
+    std::string out = rule("┌", "┬", "┐");
+    out += line(header, true);
+    out += rule("├", "┼", "┤");
+    for (const auto& row : rows) out += line(row, false);
+    out += rule("└", "┴", "┘");
+    return out;
+  }
+};
+
+std::string render_table(const ReportGrid& grid, const RenderOptions& options) {
+  const Report& r = grid.report();
+  const Style style{options.color};
+  std::string out;
+
+  const std::string title = one_line(r.title);
+  out += style.bold(title) + "\n";
+  out += repeat("═", display_width(title)) + "\n";
+  if (!r.description.empty()) out += printable_lines(r.description) + "\n";
+  out += "\n";
+  for (const auto& [heading, names] :
+       actor_groups(r, [](const std::string& n) { return n; }, [](const std::string& t) { return one_line(t); }))
+    out += fmt::format("{:<13}{}\n", heading + ":", names);
+  out += fmt::format("Seed: {}\n", r.seed ? std::to_string(*r.seed) : std::string("none (system randomness)"));
+
+  for (const auto& protocol : r.protocols) {
+    out += "\n" + style.bold(protocol) + ": who can read each message (✔ reads, · cannot)\n";
+    BoxTable t;
+    t.header.push_back("message");
+    for (const auto& a : r.actors) t.header.push_back(a.name);
+    for (const auto& m : r.messages) {
+      std::vector<std::string> row{
+          fmt::format("#{} {} t={} “{}”", m.id, arrow(m), m.at, excerpt(m.text, kExcerptColumns))};
+      for (const auto& a : r.actors) row.push_back(grid.at(protocol, m.id, a.name).readable ? "✔ reads" : "·");
+      t.rows.push_back(std::move(row));
+    }
+    out += t.render(style);
+    for (const auto& note : grid.result(protocol).notes) out += fmt::format("note: {}\n", one_line(note));
+  }
+
+  out += "\n" + style.bold("Summary") + fmt::format(": messages each actor can read (out of {})\n", r.messages.size());
+  BoxTable summary;
+  summary.header.push_back("actor");
+  for (const auto& protocol : r.protocols) summary.header.push_back(protocol);
+  for (const auto& a : r.actors) {
+    std::vector<std::string> row{fmt::format("{} ({})", a.name, to_string(a.kind))};
+    for (const auto& protocol : r.protocols)
+      row.push_back(fmt::format("{}/{}", grid.readable_count(protocol, a.name), r.messages.size()));
+    summary.rows.push_back(std::move(row));
+  }
+  out += summary.render(style);
+
+  if (options.explain) {
+    for (const auto& protocol : r.protocols) {
+      out += "\n" + style.bold(fmt::format("How {} messages were read", protocol)) + "\n";
+      const auto outsiders = outsider_readings(grid, protocol);
+      if (outsiders.empty()) out += "  Nobody outside the conversation reads any message.\n";
+      for (const auto& e : outsiders) {
+        out += fmt::format("  {} reads {}:\n", style.bold(e.actor), message_list(e.messages, "→"));
+        for (std::size_t i = 0; i < e.how->size(); ++i) out += fmt::format("    {}. {}\n", i + 1, one_line((*e.how)[i]));
+      }
+      out += "  " + members_sentence(members_locked_out(grid, protocol)) + "\n";
+    }
+  }
+
+  if (!r.expectations.empty()) {
+    const auto failed = static_cast<std::size_t>(
+        std::count_if(r.expectations.begin(), r.expectations.end(), [](const auto& e) { return !e.ok; }));
+    out += "\n" + style.bold("Expectations") +
+           fmt::format(": {} hold, {} failed\n", r.expectations.size() - failed, failed);
+    for (const auto& e : r.expectations)
+      out += "  " + (e.ok ? style.green("ok    ") : style.red("FAILED")) + " " + expectation_line(e) + "\n";
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Markdown
+
+// Escapes text so that it renders literally, also inside a table cell.
+std::string md_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view("\\`*_[]<>|").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string md_cell(std::string_view s) { return md_escape(one_line(s)); }
+
+// Free text over several lines: each line escaped, and a line that would
+// start a heading, quote, list or rule starts with a backslash instead.
+std::string md_paragraphs(std::string_view s) {
+  std::string out;
+  const std::string text = printable_lines(s);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    std::string line = md_escape(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    const std::size_t digits = line.find_first_not_of("0123456789");
+    const bool numbered = digits != std::string::npos && digits > 0 && (line[digits] == '.' || line[digits] == ')');
+    if (numbered) line.insert(digits, "\\");
+    else if (!line.empty() && std::string_view("#>-+=~").find(line[0]) != std::string_view::npos) line.insert(0, "\\");
+    out += line;
+    if (nl == std::string::npos) break;
+    out += '\n';
+    start = nl + 1;
+  }
+  return out;
+}
+
+constexpr std::size_t kMarkdownExcerptColumns = 60;
+
+std::string md_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                     std::string_view first_align, std::string_view other_align) {
+  std::string out = "| " + join(header, " | ") + " |\n|";
+  for (std::size_t c = 0; c < header.size(); ++c) out += std::string(c == 0 ? first_align : other_align) + "|";
+  out += "\n";
+  for (const auto& row : rows) out += "| " + join(row, " | ") + " |\n";
+  return out;
+}
+
+std::string render_markdown(const ReportGrid& grid, const RenderOptions& options) {
+  const Report& r = grid.report();
+  std::string out = fmt::format("# {}\n\n", md_cell(r.title));
+  if (!r.description.empty()) out += md_paragraphs(r.description) + "\n\n";
+  for (const auto& [heading, names] :
+       actor_groups(r, [](const std::string& n) { return fmt::format("**{}**", md_escape(n)); },
+                    [](const std::string& t) { return md_cell(t); }))
+    out += fmt::format("- {}: {}\n", heading, names);
+  out += "\n";
+  out += fmt::format("Seed: {}.\n", r.seed ? std::to_string(*r.seed) : std::string("none"));
+
+  for (const auto& protocol : r.protocols) {
+    out += fmt::format("\n## {}\n\n", md_escape(protocol));
+    std::vector<std::string> header{"Message"};
+    for (const auto& a : r.actors) header.push_back(md_escape(a.name));
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& m : r.messages) {
+      std::vector<std::string> row{fmt::format("#{} {} → {}, t={}: “{}”", m.id, md_escape(m.from),
+                                               md_escape(join(m.to, ", ")), m.at,
+                                               md_escape(excerpt(m.text, kMarkdownExcerptColumns)))};
+      for (const auto& a : r.actors) row.push_back(grid.at(protocol, m.id, a.name).readable ? "✔" : "·");
+      rows.push_back(std::move(row));
+    }
+    out += md_table(header, rows, "---", ":-:");
+    const auto& notes = grid.result(protocol).notes;
+    if (!notes.empty()) {
+      out += "\n";
+      for (const auto& note : notes) out += fmt::format("> Note: {}\n", md_cell(note));
+    }
+  }
+
+  out += fmt::format("\n## Summary\n\nMessages each actor can read, out of {}.\n\n", r.messages.size());
+  std::vector<std::string> header{"Actor"};
+  for (const auto& protocol : r.protocols) header.push_back(md_escape(protocol));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& a : r.actors) {
+    std::vector<std::string> row{fmt::format("{} ({})", md_escape(a.name), to_string(a.kind))};
+    for (const auto& protocol : r.protocols)
+      row.push_back(fmt::format("{}/{}", grid.readable_count(protocol, a.name), r.messages.size()));
+    rows.push_back(std::move(row));
+  }
+  out += md_table(header, rows, "---", "--:");
+
+  if (options.explain) {
+    out += "\n## How the messages were read\n";
+    for (const auto& protocol : r.protocols) {
+      out += fmt::format("\n### {}\n\n", md_escape(protocol));
+      const auto outsiders = outsider_readings(grid, protocol);
+      if (outsiders.empty()) out += "Nobody outside the conversation reads any message.\n\n";
+      for (const auto& e : outsiders) {
+        out += fmt::format("- **{}** reads {}:\n", md_escape(e.actor), md_escape(message_list(e.messages, " → ")));
+        for (std::size_t i = 0; i < e.how->size(); ++i) out += fmt::format("  {}. {}\n", i + 1, md_cell((*e.how)[i]));
+      }
+      if (!outsiders.empty()) out += "\n";
+      out += members_sentence(members_locked_out(grid, protocol)) + "\n";
+    }
+  }
+
+  if (!r.expectations.empty()) {
+    out += "\n## Expectations\n\n";
+    for (const auto& e : r.expectations)
+      out += fmt::format("- {} {}\n", e.ok ? "✔" : "✘ **failed**:", md_cell(expectation_line(e)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Format> parse_format(std::string_view name) {
+  if (name == "table") return Format::kTable;
+  if (name == "markdown" || name == "md") return Format::kMarkdown;
+  if (name == "csv") return Format::kCsv;
+  if (name == "json") return Format::kJson;
+  return std::nullopt;
+}
+
+std::string render(const Report& report, Format format, const RenderOptions& options) {
+  const ReportGrid grid(report);
+  switch (format) {
+    case Format::kTable: return render_table(grid, options);
+    case Format::kMarkdown: return render_markdown(grid, options);
+    case Format::kCsv: return render_csv(grid);
+    case Format::kJson: return render_json(grid);
+  }
+  throw std::logic_error("unknown report format");
+}
+
+}  // namespace msgsim

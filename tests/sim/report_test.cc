@@ -1,0 +1,420 @@
+// The report writers, on Reports built by hand: exact outputs per format.
+#include "msgsim/report.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace msgsim {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+Message message(int id, std::int64_t at, std::string from, std::string to, std::string text) {
+  Message m;
+  m.id = id;
+  m.at = at;
+  m.from = std::move(from);
+  m.to = {std::move(to)};
+  m.text = std::move(text);
+  return m;
+}
+
+// alice and bob exchange three messages. Under imessage, apple (and so
+// us-gov, who compels it) reads #1 and #2 but not #3; under signal nobody
+// outside the conversation reads anything.
+Report sample_report() {
+  Report r;
+  r.title = "Bob keeps iCloud Backup on";
+  r.description = "Alice switched iCloud Backup off. Does that protect her?";
+  r.seed = 7;
+  r.protocols = {"imessage", "signal"};
+  r.actors = {{"alice", "Alice", ActorKind::kParty, "FR"},
+              {"bob", "bob", ActorKind::kParty, "US"},
+              {"apple", "Apple's servers", ActorKind::kProvider, "US"},
+              {"us-gov", "US authorities", ActorKind::kAdversary, "US"}};
+  r.messages = {message(1, 1, "alice", "bob", "On se voit à 18h ?"), message(2, 2, "bob", "alice", "Oui | ok"),
+                message(3, 5, "alice", "bob", "Après, \"le café\", d'accord")};
+  for (const auto& protocol : r.protocols) {
+    ProtocolResult pr;
+    pr.protocol = protocol;
+    for (const auto& m : r.messages) {
+      for (const auto& a : r.actors) {
+        Reading reading;
+        reading.message = m.id;
+        reading.actor = a.name;
+        if (a.kind == ActorKind::kParty) {
+          reading.readable = true;
+        } else if (protocol == "imessage" && m.id != 3) {
+          reading.readable = true;
+          reading.how = {"bob's iPhone backup holds the Messages in iCloud key", "apple decrypted the copy, stored"};
+          if (a.name == "us-gov") reading.how.insert(reading.how.begin(), "us-gov compelled apple at t=5");
+        }
+        pr.readings.push_back(reading);
+      }
+    }
+    if (protocol == "imessage") pr.notes = {"bob's backup ran at the end of ticks 1 and 2"};
+    r.results.push_back(pr);
+  }
+  ExpectationResult ok;
+  ok.protocol = "signal";
+  ok.message = 1;
+  ok.ok = true;
+  ok.expected = ok.actual = {"alice", "bob"};
+  ExpectationResult failed;
+  failed.protocol = "imessage";
+  failed.message = 1;
+  failed.ok = false;
+  failed.expected = {"alice", "bob"};
+  failed.actual = {"alice", "apple", "bob", "us-gov"};
+  r.expectations = {ok, failed};
+  return r;
+}
+
+std::vector<std::string> keys(const json& object) {
+  std::vector<std::string> out;
+  for (const auto& item : object.items()) out.push_back(item.key());
+  return out;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    out.push_back(text.substr(start, nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::size_t code_points(const std::string& s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0u) != 0x80u; }));
+}
+
+TEST(ParseFormat, KnowsTheFourFormats) {
+  EXPECT_EQ(parse_format("table"), Format::kTable);
+  EXPECT_EQ(parse_format("markdown"), Format::kMarkdown);
+  EXPECT_EQ(parse_format("csv"), Format::kCsv);
+  EXPECT_EQ(parse_format("json"), Format::kJson);
+  EXPECT_EQ(parse_format("jsn"), std::nullopt);
+  EXPECT_EQ(parse_format("JSON"), std::nullopt);
+  EXPECT_EQ(parse_format(""), std::nullopt);
+}
+
+TEST(JsonReport, FollowsTheContractShape) {
+  const std::string text = render(sample_report(), Format::kJson);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_TRUE(text.starts_with("{\n  \"schema\": 1,\n  \"title\": \"Bob keeps iCloud Backup on\",\n")) << text;
+  const json j = json::parse(text);
+  EXPECT_EQ(keys(j), (std::vector<std::string>{"schema", "title", "description", "seed", "protocols", "actors",
+                                               "messages", "results", "expectations", "notes"}));
+  EXPECT_EQ(j["schema"].get<int>(), 1);
+  EXPECT_EQ(j["seed"].get<std::uint64_t>(), 7u);
+  EXPECT_EQ(j["protocols"], json({"imessage", "signal"}));
+  // Parties carry no country (as in the contract's example); the others do.
+  EXPECT_EQ(j["actors"][0], json::parse(R"({"name":"alice","kind":"party","label":"Alice"})"));
+  EXPECT_EQ(j["actors"][2],
+            json::parse(R"({"name":"apple","kind":"provider","label":"Apple's servers","country":"US"})"));
+  EXPECT_EQ(j["actors"][3]["kind"].get<std::string>(), "adversary");
+  EXPECT_EQ(j["messages"][2], json::parse(R"({"id":3,"at":5,"from":"alice","to":["bob"],
+                                              "text":"Après, \"le café\", d'accord"})"));
+  EXPECT_EQ(j["expectations"][1], json::parse(R"({"protocol":"imessage","message":1,"ok":false,
+      "expected":["alice","bob"],"actual":["alice","apple","bob","us-gov"]})"));
+  EXPECT_EQ(j["notes"], json::parse(R"([{"protocol":"imessage","text":"bob's backup ran at the end of ticks 1 and 2"}])"));
+}
+
+TEST(JsonReport, HoldsOneResultPerProtocolMessageActorInOrder) {
+  const json j = json::parse(render(sample_report(), Format::kJson));
+  const json& results = j["results"];
+  ASSERT_EQ(results.size(), 2u * 3u * 4u);
+  std::size_t i = 0;
+  for (const std::string protocol : {"imessage", "signal"})
+    for (int m = 1; m <= 3; ++m)
+      for (const std::string actor : {"alice", "bob", "apple", "us-gov"}) {
+        const json& r = results[i++];
+        EXPECT_EQ(keys(r), (std::vector<std::string>{"protocol", "message", "actor", "readable", "how"}));
+        EXPECT_EQ(r["protocol"].get<std::string>(), protocol);
+        EXPECT_EQ(r["message"].get<int>(), m);
+        EXPECT_EQ(r["actor"].get<std::string>(), actor);
+      }
+  EXPECT_EQ(results[2], json::parse(R"({"protocol":"imessage","message":1,"actor":"apple","readable":true,
+      "how":["bob's iPhone backup holds the Messages in iCloud key","apple decrypted the copy, stored"]})"));
+  EXPECT_EQ(results[10], json::parse(R"({"protocol":"imessage","message":3,"actor":"apple","readable":false,
+      "how":[]})"));
+}
+
+TEST(JsonReport, SeedIsNullWithoutOne) {
+  Report r = sample_report();
+  r.seed.reset();
+  const json j = json::parse(render(r, Format::kJson));
+  EXPECT_TRUE(j["seed"].is_null());
+}
+
+TEST(JsonReport, DropsTheChainOfAnUnreadableCell) {
+  Report r = sample_report();
+  r.results[1].readings[2].how = {"a chain the engine left on an unreadable cell"};
+  const json j = json::parse(render(r, Format::kJson));
+  EXPECT_EQ(j["results"][14]["actor"].get<std::string>(), "apple");
+  EXPECT_EQ(j["results"][14]["how"], json::array());
+}
+
+TEST(Render, RefusesAReportWithAMissingCell) {
+  Report r = sample_report();
+  r.results[1].readings.pop_back();
+  for (Format f : {Format::kTable, Format::kMarkdown, Format::kCsv, Format::kJson})
+    EXPECT_THROW(render(r, f), std::logic_error);
+}
+
+TEST(Render, RefusesAReportWithACellTwice) {
+  Report r = sample_report();
+  r.results[0].readings.push_back(r.results[0].readings.front());
+  EXPECT_THROW(render(r, Format::kCsv), std::logic_error);
+}
+
+TEST(Render, RefusesAReportWithoutResultsForAProtocol) {
+  Report r = sample_report();
+  r.results.pop_back();
+  EXPECT_THROW(render(r, Format::kJson), std::logic_error);
+}
+
+TEST(CsvReport, HasOneQuotedRowPerCell) {
+  Report r = sample_report();
+  r.protocols = {"imessage"};
+  r.messages.resize(1);
+  r.actors.resize(3);
+  EXPECT_EQ(render(r, Format::kCsv),
+            "protocol,message,at,from,to,actor,actor_kind,readable,how\n"
+            "imessage,1,1,alice,bob,alice,party,true,\n"
+            "imessage,1,1,alice,bob,bob,party,true,\n"
+            "imessage,1,1,alice,bob,apple,provider,true,\"bob's iPhone backup holds the Messages in iCloud key | "
+            "apple decrypted the copy, stored\"\n");
+}
+
+TEST(CsvReport, DoublesQuotesInsideQuotedFields) {
+  Report r = sample_report();
+  r.results[0].readings[2].how = {"the \"escrow\" key", "line\nbreak"};
+  const std::string csv = render(r, Format::kCsv);
+  EXPECT_NE(csv.find(",provider,true,\"the \"\"escrow\"\" key | line\nbreak\"\n"), std::string::npos) << csv;
+  EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u + 1u);  // header, cells, one embedded line break
+}
+
+TEST(MarkdownReport, PastesAsTablesWithEscapedPipes) {
+  Report r = sample_report();
+  r.protocols = {"imessage"};
+  r.results.resize(1);
+  r.expectations.resize(1);
+  r.expectations[0].protocol = "imessage";
+  r.expectations[0].ok = false;
+  r.expectations[0].actual = {"alice", "apple", "bob", "us-gov"};
+  EXPECT_EQ(render(r, Format::kMarkdown), R"(# Bob keeps iCloud Backup on
+
+Alice switched iCloud Backup off. Does that protect her?
+
+- Parties: **alice** (Alice), **bob**
+- Providers: **apple** (Apple's servers, US)
+- Adversaries: **us-gov** (US authorities, US)
+
+Seed: 7.
+
+## imessage
+
+| Message | alice | bob | apple | us-gov |
+|---|:-:|:-:|:-:|:-:|
+| #1 alice → bob, t=1: “On se voit à 18h ?” | ✔ | ✔ | ✔ | ✔ |
+| #2 bob → alice, t=2: “Oui \| ok” | ✔ | ✔ | ✔ | ✔ |
+| #3 alice → bob, t=5: “Après, "le café", d'accord” | ✔ | ✔ | · | · |
+
+> Note: bob's backup ran at the end of ticks 1 and 2
+
+## Summary
+
+Messages each actor can read, out of 3.
+
+| Actor | imessage |
+|---|--:|
+| alice (party) | 3/3 |
+| bob (party) | 3/3 |
+| apple (provider) | 2/3 |
+| us-gov (adversary) | 2/3 |
+
+## How the messages were read
+
+### imessage
+
+- **apple** reads #1 (alice → bob), #2 (bob → alice):
+  1. bob's iPhone backup holds the Messages in iCloud key
+  2. apple decrypted the copy, stored
+- **us-gov** reads #1 (alice → bob), #2 (bob → alice):
+  1. us-gov compelled apple at t=5
+  2. bob's iPhone backup holds the Messages in iCloud key
+  3. apple decrypted the copy, stored
+
+Every sender and recipient reads their own messages.
+
+## Expectations
+
+- ✘ **failed**: imessage #1: readable by alice, apple, bob, us-gov; expected alice, bob
+)");
+}
+
+TEST(MarkdownReport, EscapesMarkupInFreeText) {
+  Report r = sample_report();
+  r.title = "A *bold* | claim";
+  r.description = "# not a heading\n1. not a list\nplain <b>html</b>";
+  r.messages[0].text = "a|b\nc_d";
+  const std::string md = render(r, Format::kMarkdown);
+  EXPECT_TRUE(md.starts_with("# A \\*bold\\* \\| claim\n\n\\# not a heading\n1\\. not a list\nplain \\<b\\>html\\</b\\>\n"))
+      << md;
+  EXPECT_NE(md.find("“a\\|b c\\_d”"), std::string::npos) << md;
+}
+
+TEST(MarkdownReport, WithoutExplainHasNoChains) {
+  RenderOptions options;
+  options.explain = false;
+  const std::string md = render(sample_report(), Format::kMarkdown, options);
+  EXPECT_EQ(md.find("How the messages were read"), std::string::npos);
+  EXPECT_EQ(md.find("apple decrypted the copy"), std::string::npos);
+  EXPECT_NE(md.find("## Summary"), std::string::npos);
+}
+
+TEST(TableReport, ShowsGridsSummaryAndExplanations) {
+  const std::string table = render(sample_report(), Format::kTable);
+  EXPECT_EQ(table, R"(Bob keeps iCloud Backup on
+══════════════════════════
+Alice switched iCloud Backup off. Does that protect her?
+
+Parties:     alice (Alice), bob
+Providers:   apple (Apple's servers, US)
+Adversaries: us-gov (US authorities, US)
+Seed: 7
+
+imessage: who can read each message (✔ reads, · cannot)
+┌───────────────────────────────────────────────┬─────────┬─────────┬─────────┬─────────┐
+│ message                                       │ alice   │ bob     │ apple   │ us-gov  │
+├───────────────────────────────────────────────┼─────────┼─────────┼─────────┼─────────┤
+│ #1 alice→bob t=1 “On se voit à 18h ?”         │ ✔ reads │ ✔ reads │ ✔ reads │ ✔ reads │
+│ #2 bob→alice t=2 “Oui | ok”                   │ ✔ reads │ ✔ reads │ ✔ reads │ ✔ reads │
+│ #3 alice→bob t=5 “Après, "le café", d'accord” │ ✔ reads │ ✔ reads │ ·       │ ·       │
+└───────────────────────────────────────────────┴─────────┴─────────┴─────────┴─────────┘
+note: bob's backup ran at the end of ticks 1 and 2
+
+signal: who can read each message (✔ reads, · cannot)
+┌───────────────────────────────────────────────┬─────────┬─────────┬───────┬────────┐
+│ message                                       │ alice   │ bob     │ apple │ us-gov │
+├───────────────────────────────────────────────┼─────────┼─────────┼───────┼────────┤
+│ #1 alice→bob t=1 “On se voit à 18h ?”         │ ✔ reads │ ✔ reads │ ·     │ ·      │
+│ #2 bob→alice t=2 “Oui | ok”                   │ ✔ reads │ ✔ reads │ ·     │ ·      │
+│ #3 alice→bob t=5 “Après, "le café", d'accord” │ ✔ reads │ ✔ reads │ ·     │ ·      │
+└───────────────────────────────────────────────┴─────────┴─────────┴───────┴────────┘
+
+Summary: messages each actor can read (out of 3)
+┌────────────────────┬──────────┬────────┐
+│ actor              │ imessage │ signal │
+├────────────────────┼──────────┼────────┤
+│ alice (party)      │ 3/3      │ 3/3    │
+│ bob (party)        │ 3/3      │ 3/3    │
+│ apple (provider)   │ 2/3      │ 0/3    │
+│ us-gov (adversary) │ 2/3      │ 0/3    │
+└────────────────────┴──────────┴────────┘
+
+How imessage messages were read
+  apple reads #1 (alice→bob), #2 (bob→alice):
+    1. bob's iPhone backup holds the Messages in iCloud key
+    2. apple decrypted the copy, stored
+  us-gov reads #1 (alice→bob), #2 (bob→alice):
+    1. us-gov compelled apple at t=5
+    2. bob's iPhone backup holds the Messages in iCloud key
+    3. apple decrypted the copy, stored
+  Every sender and recipient reads their own messages.
+
+How signal messages were read
+  Nobody outside the conversation reads any message.
+  Every sender and recipient reads their own messages.
+
+Expectations: 1 hold, 1 failed
+  ok     signal #1: readable by alice, bob, as expected
+  FAILED imessage #1: readable by alice, apple, bob, us-gov; expected alice, bob
+)");
+}
+
+TEST(TableReport, SaysWhenARecipientCannotRead) {
+  Report r = sample_report();
+  r.results[1].readings[2 * 4 + 1].readable = false;  // signal, message 3, bob
+  const std::string table = render(r, Format::kTable);
+  EXPECT_NE(table.find("  Not readable by its own sender or recipient: #3 bob.\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("│ signal │\n"), std::string::npos);
+  EXPECT_NE(table.find("│ bob (party)        │ 3/3      │ 2/3    │\n"), std::string::npos) << table;
+}
+
+TEST(TableReport, WithoutExplainHasNoChains) {
+  RenderOptions options;
+  options.explain = false;
+  const std::string table = render(sample_report(), Format::kTable, options);
+  EXPECT_EQ(table.find("How imessage"), std::string::npos);
+  EXPECT_EQ(table.find("decrypted"), std::string::npos);
+  EXPECT_NE(table.find("│ apple (provider)   │ 2/3      │ 0/3    │"), std::string::npos);
+}
+
+TEST(TableReport, ColoursOnlyWhenAsked) {
+  EXPECT_EQ(render(sample_report(), Format::kTable).find('\x1b'), std::string::npos);
+  RenderOptions options;
+  options.color = true;
+  const std::string coloured = render(sample_report(), Format::kTable, options);
+  EXPECT_NE(coloured.find("\x1b[32m✔ reads\x1b[0m"), std::string::npos);
+  EXPECT_NE(coloured.find("\x1b[2m·      \x1b[0m"), std::string::npos);
+  // Colour never reaches the other formats.
+  for (Format f : {Format::kMarkdown, Format::kCsv, Format::kJson})
+    EXPECT_EQ(render(sample_report(), f, options).find('\x1b'), std::string::npos);
+}
+
+TEST(TableReport, NeutralisesControlCharactersFromTheScenario) {
+  Report r = sample_report();
+  r.title = "evil\x1b[2J title";
+  r.messages[0].text = "clear\x1b[2Jscreen\r\nnow";
+  r.results[0].readings[2].how = {"step with \x07 bell"};
+  const std::string table = render(r, Format::kTable);
+  EXPECT_EQ(table.find('\x1b'), std::string::npos);
+  EXPECT_EQ(table.find('\x07'), std::string::npos);
+  EXPECT_EQ(table.find('\r'), std::string::npos);
+  EXPECT_NE(table.find("“clear [2Jscreen now”"), std::string::npos) << table;
+}
+
+TEST(TableReport, AlignsGridsWithAccentsAndLongTexts) {
+  Report r = sample_report();
+  r.messages[1].text = "Très long message qui dépasse largement la colonne prévue pour l'extrait";
+  const std::string table = render(r, Format::kTable);
+  EXPECT_NE(table.find("“Très long message qui dépas…”"), std::string::npos) << table;
+  std::size_t width = 0;
+  for (const auto& line : lines(table)) {
+    if (line.starts_with("┌")) width = 0;  // a new grid: the signal grid is narrower
+    if (line.find("(party)") != std::string::npos) break;  // the summary
+    if (!line.starts_with("│")) continue;
+    if (width == 0) width = code_points(line);
+    EXPECT_EQ(code_points(line), width) << line;
+  }
+  EXPECT_GT(width, 0u);
+}
+
+TEST(TableReport, CountsWideCharactersAsTwoColumns) {
+  Report r = sample_report();
+  r.messages[0].text = "会议改到明天";  // six wide characters: twelve columns
+  r.messages[1].text = "abcdefghijkl";  // twelve narrow ones
+  const std::string table = render(r, Format::kTable);
+  const auto all = lines(table);
+  const auto row = [&](std::string_view prefix) {
+    return *std::find_if(all.begin(), all.end(), [&](const std::string& l) { return l.starts_with(prefix); });
+  };
+  // Same display width, so the wide row has six code points fewer.
+  EXPECT_EQ(code_points(row("│ #1 ")) + 6, code_points(row("│ #2 ")));
+}
+
+}  // namespace
+}  // namespace msgsim
