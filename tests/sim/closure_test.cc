@@ -1,0 +1,167 @@
+// The closure on its own, with a toy "protocol" whose Opener is a real AEAD:
+// no model, no world.
+#include "sim/closure.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+namespace msgsim {
+namespace {
+
+constexpr const char* kBox = "toy.box";
+
+struct Toy {
+  std::unique_ptr<Rng> rng = make_seeded_rng(1, "toy");
+  OpenerRegistry openers;
+  OpeningCache cache;
+  int opened = 0;
+
+  Toy() {
+    // A box holds one artifact, encrypted under each of its keys in turn
+    // (a box needing two keys is encrypted twice).
+    openers.add(kBox, [this](const Artifact& s, std::span<const Artifact* const> keys) -> std::vector<ArtifactPtr> {
+      ++opened;
+      Bytes data = s.data;
+      for (auto k = keys.rbegin(); k != keys.rend(); ++k) {
+        auto p = crypto::aead_decrypt((*k)->secret, data, {});
+        if (!p) return {};
+        data = std::move(*p);
+      }
+      Reader r(data);
+      auto kind = r.u64();
+      auto label = r.framed();
+      auto body = r.framed();
+      auto id = r.framed();
+      if (!kind || !label || !body || !id) return {};
+      if (*kind == 0) return {make_key("toy.key", to_string(*label), to_string(*id), SecretBytes(*body))};
+      return {make_plaintext(to_string(*label), static_cast<int>(*kind), to_string(*body))};
+    });
+  }
+
+  ArtifactPtr key(const std::string& name) {
+    return make_key("toy.key", name, "id:" + name, rng->secret(32));
+  }
+  ArtifactPtr box(const std::vector<ArtifactPtr>& keys, std::uint64_t kind, const std::string& label,
+                  ByteView body, const std::string& inner_id = "") {
+    Bytes data;
+    append_u64(data, kind);
+    append_framed(data, to_bytes(label));
+    append_framed(data, body);
+    append_framed(data, to_bytes(inner_id));
+    std::vector<KeyId> needs;
+    for (const auto& k : keys) {
+      data = crypto::aead_encrypt(*rng, k->secret, data, {});
+      needs.push_back(k->key_id);
+    }
+    return make_sealed(kBox, "box of " + label, needs, data);
+  }
+  ArtifactPtr message_box(const std::vector<ArtifactPtr>& keys, int id, const std::string& text) {
+    return box(keys, static_cast<std::uint64_t>(id), "message " + std::to_string(id), to_bytes(text));
+  }
+  ArtifactPtr key_box(const std::vector<ArtifactPtr>& keys, const ArtifactPtr& inner) {
+    return box(keys, 0, inner->label, inner->secret.view(), inner->key_id);
+  }
+};
+
+Scenario two_messages() {
+  Scenario s;
+  Message m1, m2;
+  m1.id = 1;
+  m1.text = "first";
+  m2.id = 2;
+  m2.text = "second";
+  s.messages = {m1, m2};
+  return s;
+}
+
+TEST(Closure, OpensAChainOfKeysToAFixedPointInAnyArrivalOrder) {
+  Toy t;
+  auto k1 = t.key("k1");
+  auto k2 = t.key("k2");
+  auto k3 = t.key("k3");
+  // k1 opens a box holding k2; k2 opens a box holding k3; k3 opens message 1.
+  std::vector<ArtifactPtr> evidence = {t.message_box({k3}, 1, "first"), t.key_box({k2}, k3), t.key_box({k1}, k2), k1};
+  for (int rotation = 0; rotation < 4; ++rotation) {
+    Closure c(t.openers, t.cache);
+    for (const auto& a : evidence) c.add({a, "given"});
+    c.run();
+    auto r = c.readings(two_messages(), "eve");
+    EXPECT_TRUE(r[0].readable) << "rotation " << rotation;
+    EXPECT_FALSE(r[1].readable);
+    ASSERT_EQ(r[0].how.size(), 7u) << fmt::format("{}", r[0].how.front());
+    EXPECT_EQ(r[0].how.back(), "opened box of message 1 with k3 -> message 1");
+    std::rotate(evidence.begin(), evidence.begin() + 1, evidence.end());
+  }
+}
+
+TEST(Closure, WithoutTheFirstKeyNothingOpens) {
+  Toy t;
+  auto k1 = t.key("k1");
+  auto k2 = t.key("k2");
+  Closure c(t.openers, t.cache);
+  c.add({t.message_box({k2}, 1, "first"), "given"});
+  c.add({t.key_box({k1}, k2), "given"});
+  c.run();
+  EXPECT_FALSE(c.readings(two_messages(), "eve")[0].readable);
+  EXPECT_EQ(t.opened, 0) << "no key with a matching id: the opener is never called";
+}
+
+TEST(Closure, AnArtifactNeedingTwoKeysOpensOnlyWithBoth) {
+  Toy t;
+  auto a = t.key("a");
+  auto b = t.key("b");
+  auto box = t.message_box({a, b}, 2, "second");
+  {
+    Closure c(t.openers, t.cache);
+    c.add({box, "given"});
+    c.add({a, "given"});
+    c.run();
+    EXPECT_FALSE(c.readings(two_messages(), "eve")[1].readable);
+  }
+  Closure c(t.openers, t.cache);
+  c.add({b, "given"});
+  c.add({box, "given"});
+  c.add({a, "given"});
+  c.run();
+  EXPECT_TRUE(c.readings(two_messages(), "eve")[1].readable);
+}
+
+TEST(Closure, AWrongKeyUnderTheRightIdOpensNothing) {
+  Toy t;
+  auto real = t.key("k");
+  auto impostor = make_key("toy.key", "impostor", real->key_id, t.rng->secret(32));
+  Closure c(t.openers, t.cache);
+  c.add({t.message_box({real}, 1, "first"), "given"});
+  c.add({impostor, "given"});
+  c.run();
+  EXPECT_FALSE(c.readings(two_messages(), "eve")[0].readable);
+  EXPECT_EQ(t.opened, 1) << "the hint led to one real decryption attempt, which failed";
+}
+
+TEST(Closure, OpeningsAreSharedAcrossActorsThroughTheCache) {
+  Toy t;
+  auto k = t.key("k");
+  auto box = t.message_box({k}, 1, "first");
+  for (int actor = 0; actor < 3; ++actor) {
+    Closure c(t.openers, t.cache);
+    c.add({box, "given"});
+    c.add({k, "given"});
+    c.run();
+    EXPECT_TRUE(c.readings(two_messages(), "x")[0].readable);
+  }
+  EXPECT_EQ(t.opened, 1);
+  EXPECT_EQ(t.cache.size(), 1u);
+}
+
+TEST(Closure, APlaintextThatIsNotTheMessageTextIsAModelBug) {
+  Toy t;
+  auto k = t.key("k");
+  Closure c(t.openers, t.cache);
+  c.add({t.message_box({k}, 1, "forged"), "given"});
+  c.add({k, "given"});
+  c.run();
+  EXPECT_THROW(c.readings(two_messages(), "eve"), std::logic_error);
+}
+
+}  // namespace
+}  // namespace msgsim
