@@ -99,19 +99,25 @@ std::optional<Bytes> open_message(const SecretBytes& message_key, const WireMess
 
 const char* to_string(DecryptError e) {
   switch (e) {
-    case DecryptError::kNone: return "ok";
-    case DecryptError::kNoSession: return "no session state to decrypt with";
-    case DecryptError::kBadRatchetKey: return "the header's ratchet key is not a valid X25519 key";
-    case DecryptError::kTooFarAhead: return "the message is too far ahead in its chain";
-    case DecryptError::kDuplicate: return "the message key was already used and deleted (duplicate or replay)";
-    case DecryptError::kWrongSession: return "the message belongs to another session";
-    case DecryptError::kAuthentication: return "authentication failed (wrong key or tampered message)";
+    case DecryptError::kNone:
+      return "ok";
+    case DecryptError::kNoSession:
+      return "no session state to decrypt with";
+    case DecryptError::kBadRatchetKey:
+      return "the header's ratchet key is not a valid X25519 key";
+    case DecryptError::kTooFarAhead:
+      return "the message is too far ahead in its chain";
+    case DecryptError::kDuplicate:
+      return "the message key was already used and deleted (duplicate or replay)";
+    case DecryptError::kWrongSession:
+      return "the message belongs to another session";
+    case DecryptError::kAuthentication:
+      return "authentication failed (wrong key or tampered message)";
   }
   return "unknown";
 }
 
-Session Session::initiate(Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key,
-                          Bytes their_signed_prekey) {
+Session Session::initiate(Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key, Bytes their_signed_prekey) {
   Session s;
   s.associated_ = std::move(associated);
   s.base_key_ = base_key;
@@ -126,8 +132,7 @@ Session Session::initiate(Rng& rng, SecretBytes root_key, Bytes associated, Byte
   return s;
 }
 
-Session Session::respond(SecretBytes root_key, Bytes associated, Bytes base_key,
-                         crypto::DhKeyPair signed_prekey) {
+Session Session::respond(SecretBytes root_key, Bytes associated, Bytes base_key, crypto::DhKeyPair signed_prekey) {
   Session s;
   s.associated_ = std::move(associated);
   s.root_key_ = std::move(root_key);
@@ -143,8 +148,8 @@ Session Session::clone() const {
   s.root_name_ = root_name_;
   s.ratchet_ = {ratchet_.public_key, ratchet_.secret.clone()};
   if (sending_)
-    s.sending_ = SendingChain{sending_->chain.clone(), sending_->root_name, sending_->their_ratchet_key,
-                              sending_->number};
+    s.sending_ =
+        SendingChain{sending_->chain.clone(), sending_->root_name, sending_->their_ratchet_key, sending_->number};
   s.previous_counter_ = previous_counter_;
   for (const auto& c : receiving_) s.receiving_.push_back({c.their_ratchet_key, c.chain.clone(), c.number});
   for (const auto& k : skipped_) s.skipped_.push_back({k.their_ratchet_key, k.index, k.key.clone()});

@@ -77,7 +77,7 @@ std::optional<SecretBytes> message_key_at(const ChainKey& ck, std::uint32_t n);
 // What travels in clear beside each ciphertext (libsignal SignalMessage:
 // ratchet_key, counter, previous_counter).
 struct Header {
-  Bytes ratchet_key;  // sender's current ratchet public key
+  Bytes ratchet_key;     // sender's current ratchet public key
   std::uint32_t n = 0;   // index in the sending chain
   std::uint32_t pn = 0;  // length of the sender's previous sending chain
 };
@@ -96,8 +96,7 @@ struct WireMessage {
 };
 
 // Encrypts / decrypts one message under its message key.
-WireMessage seal_message(Rng& rng, const SecretBytes& message_key, Header header, Bytes associated,
-                         ByteView plaintext);
+WireMessage seal_message(Rng& rng, const SecretBytes& message_key, Header header, Bytes associated, ByteView plaintext);
 std::optional<Bytes> open_message(const SecretBytes& message_key, const WireMessage& message);
 
 enum class DecryptError {
@@ -119,9 +118,9 @@ class Session {
  public:
   struct SendingChain {
     ChainKey chain;
-    Bytes root_name;  // names the root key this chain was made from
+    Bytes root_name;          // names the root key this chain was made from
     Bytes their_ratchet_key;  // the peer's ratchet key it was made with
-    int number = 0;  // 1-based count of chains in the session, for labels
+    int number = 0;           // 1-based count of chains in the session, for labels
   };
   struct ReceivingChain {
     Bytes their_ratchet_key;
@@ -137,12 +136,10 @@ class Session {
   // Alice, after X3DH: root key = X3DH secret, her first ratchet key fresh,
   // Bob's signed prekey as his ratchet key, one root step to a sending chain.
   // `base_key` (her X3DH ephemeral public key) names the initial root key.
-  static Session initiate(Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key,
-                          Bytes their_signed_prekey);
+  static Session initiate(Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key, Bytes their_signed_prekey);
   // Bob, after X3DH: his signed prekey is his first ratchet key; he has no
   // sending chain until the first message arrives.
-  static Session respond(SecretBytes root_key, Bytes associated, Bytes base_key,
-                         crypto::DhKeyPair signed_prekey);
+  static Session respond(SecretBytes root_key, Bytes associated, Bytes base_key, crypto::DhKeyPair signed_prekey);
 
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
@@ -160,8 +157,8 @@ class Session {
   struct Received {
     DecryptError error = DecryptError::kNone;
     Bytes plaintext;
-    SecretBytes message_key;   // the key that opened it (now deleted from the state)
-    bool stepped = false;      // the message started a new receiving chain (DH step)
+    SecretBytes message_key;  // the key that opened it (now deleted from the state)
+    bool stepped = false;     // the message started a new receiving chain (DH step)
     bool ok() const { return error == DecryptError::kNone; }
   };
   // `rng` gives the new ratchet key when the message starts a new chain.

@@ -67,8 +67,7 @@ Bytes x3dh_associated(ByteView initiator_identity, ByteView responder_identity) 
 }
 
 std::optional<X3dhInitiation> x3dh_initiate(Rng& rng, const IdentityKey& ours, const PreKeyBundle& theirs) {
-  if (!crypto::verify(theirs.identity_sign_key, encode_public(theirs.signed_prekey),
-                      theirs.signed_prekey_signature))
+  if (!crypto::verify(theirs.identity_sign_key, encode_public(theirs.signed_prekey), theirs.signed_prekey_signature))
     return std::nullopt;
   crypto::DhKeyPair ek = crypto::dh_keypair(rng);
   std::vector<std::optional<SecretBytes>> dhs;

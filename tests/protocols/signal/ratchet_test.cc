@@ -18,15 +18,16 @@ Pair make_pair(Rng& rng) {
   const IdentityKey bob_id = make_identity(rng);
   SignedPreKey spk = make_signed_prekey(rng, bob_id, 1);
   auto opk = make_one_time_prekeys(rng, 1, 1);
-  PreKeyBundle bundle{bob_id.dh.public_key, bob_id.sign.public_key, spk.id, spk.key.public_key, spk.signature,
-                      opk[0].id, opk[0].key.public_key};
+  PreKeyBundle bundle{bob_id.dh.public_key, bob_id.sign.public_key, spk.id,
+                      spk.key.public_key,   spk.signature,          opk[0].id,
+                      opk[0].key.public_key};
   auto init = x3dh_initiate(rng, alice_id, bundle);
   EXPECT_TRUE(init.has_value());
-  auto sk = x3dh_respond(bob_id.dh.secret, spk.key.secret, &opk[0].key.secret, alice_id.dh.public_key,
-                         init->ephemeral_key);
+  auto sk =
+      x3dh_respond(bob_id.dh.secret, spk.key.secret, &opk[0].key.secret, alice_id.dh.public_key, init->ephemeral_key);
   EXPECT_TRUE(sk.has_value());
-  Session a = Session::initiate(rng, std::move(init->shared_secret), init->associated, init->ephemeral_key,
-                                spk.key.public_key);
+  Session a =
+      Session::initiate(rng, std::move(init->shared_secret), init->associated, init->ephemeral_key, spk.key.public_key);
   Session b = Session::respond(std::move(*sk), init->associated, init->ephemeral_key, std::move(spk.key));
   return {std::move(a), std::move(b)};
 }
@@ -118,7 +119,8 @@ TEST(SignalRatchet, ForwardJumpCapIsEnforced) {
   auto rng = make_seeded_rng(4, "ratchet");
   Pair p = make_pair(*rng);
   std::vector<WireMessage> sent;
-  for (std::uint32_t i = 0; i <= kMaxForwardJumps + 2; ++i) sent.push_back(p.alice.encrypt(*rng, to_bytes("j")).message);
+  for (std::uint32_t i = 0; i <= kMaxForwardJumps + 2; ++i)
+    sent.push_back(p.alice.encrypt(*rng, to_bytes("j")).message);
   ASSERT_TRUE(p.bob.decrypt(*rng, sent[0]).ok());
   // Bob's chain is at index 1: message 1 + kMaxForwardJumps + 1 is one jump too far.
   auto too_far = p.bob.decrypt(*rng, sent[kMaxForwardJumps + 2]);

@@ -11,8 +11,8 @@ struct Bob {
   std::vector<OneTimePreKey> opks;
 
   PreKeyBundle bundle(bool with_opk) const {
-    PreKeyBundle b{identity.dh.public_key, identity.sign.public_key, spk.id, spk.key.public_key, spk.signature,
-                   std::nullopt, {}};
+    PreKeyBundle b{
+        identity.dh.public_key, identity.sign.public_key, spk.id, spk.key.public_key, spk.signature, std::nullopt, {}};
     if (with_opk) {
       b.one_time_prekey_id = opks.front().id;
       b.one_time_prekey = opks.front().key.public_key;
@@ -34,8 +34,8 @@ TEST(X3dh, BothSidesDeriveTheSameSecretWithOneTimePreKey) {
   const Bob bob = make_bob(*rng);
   auto init = x3dh_initiate(*rng, alice, bob.bundle(true));
   ASSERT_TRUE(init.has_value());
-  auto sk = x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, &bob.opks.front().key.secret,
-                         alice.dh.public_key, init->ephemeral_key);
+  auto sk = x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, &bob.opks.front().key.secret, alice.dh.public_key,
+                         init->ephemeral_key);
   ASSERT_TRUE(sk.has_value());
   EXPECT_EQ(sk->size(), crypto::kKeySize);
   EXPECT_TRUE(*sk == init->shared_secret);
@@ -48,8 +48,7 @@ TEST(X3dh, BothSidesDeriveTheSameSecretWithoutOneTimePreKey) {
   const Bob bob = make_bob(*rng);
   auto init = x3dh_initiate(*rng, alice, bob.bundle(false));
   ASSERT_TRUE(init.has_value());
-  auto sk = x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, nullptr, alice.dh.public_key,
-                         init->ephemeral_key);
+  auto sk = x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, nullptr, alice.dh.public_key, init->ephemeral_key);
   ASSERT_TRUE(sk.has_value());
   EXPECT_TRUE(*sk == init->shared_secret);
 }
@@ -61,8 +60,8 @@ TEST(X3dh, OneTimePreKeyChangesTheSecret) {
   const Bob bob = make_bob(*rng);
   auto init = x3dh_initiate(*rng, alice, bob.bundle(true));
   ASSERT_TRUE(init.has_value());
-  auto without = x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, nullptr, alice.dh.public_key,
-                              init->ephemeral_key);
+  auto without =
+      x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, nullptr, alice.dh.public_key, init->ephemeral_key);
   auto wrong_opk = x3dh_respond(bob.identity.dh.secret, bob.spk.key.secret, &bob.opks.back().key.secret,
                                 alice.dh.public_key, init->ephemeral_key);
   ASSERT_TRUE(without && wrong_opk);

@@ -1,0 +1,22 @@
+// protocols/signal/signal_model.h: the `signal` protocol model.
+//
+// Signal between the parties' devices: X3DH to start a session with each
+// device (x3dh.h), the Double Ratchet for every message (ratchet.h), the
+// Signal server holding public prekey bundles and queueing ciphertexts until
+// delivery, each device's files (history, identity and prekeys, session
+// state) kept through platform::DeviceStorage and excluded from iCloud
+// Backup. How it works, its sources and every simplification:
+// docs/models/signal.md (the same text as signal_model_info().details).
+#pragma once
+
+#include <memory>
+
+#include "msgsim/model.h"
+
+namespace msgsim {
+
+// The registry row for `signal` (name, summary, details, factory).
+const ModelInfo& signal_model_info();
+std::unique_ptr<Model> make_signal_model();
+
+}  // namespace msgsim
