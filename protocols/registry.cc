@@ -2,10 +2,9 @@
 #include "protocols/registry.h"
 
 #include <algorithm>
-#include <array>
-#include <functional>
 
 #include "protocols/imessage/imessage.h"
+#include "protocols/signal/signal_model.h"
 
 namespace msgsim {
 
@@ -15,6 +14,7 @@ const std::vector<ModelInfo>& table() {
   static const std::vector<ModelInfo> rows = {
       imessage_model_info(),
       imessage_icloud_model_info(),
+      signal_model_info(),
   };
   return rows;
 }
