@@ -169,6 +169,9 @@ SignalModel::SessionRecord* SignalModel::start_session(Context& ctx, Device& fro
                   sig::make_prekey_message(fmt::format("from {} to {}", from.label, to.label), part),
                   part,
                   nullptr};
+  // A replaced session's state is deleted from the device with it.
+  if (auto old = from.sessions.find(to.node); old != from.sessions.end())
+    for (const auto& [name, file] : old->second.files) storage_.erase(ctx, file);
   return &from.sessions.insert_or_assign(to.node, std::move(r)).first->second;
 }
 

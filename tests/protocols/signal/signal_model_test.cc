@@ -139,7 +139,9 @@ TEST(SignalModel, SeizedRatchetStateReadsTheNextChainOnlyThenHeals) {
 TEST(SignalModel, SeizedReceivingChainKeyReadsLaterMessagesOfThatChain) {
   // Alice sends three messages in a row (one chain). Bob's phone seized after
   // the first holds the receiving chain key at n=1: with intercepted copies
-  // it derives messages 2 and 3, never message 1.
+  // it derives messages 2 and 3, never message 1. It also holds Bob's
+  // identity and signed prekey, so message 1 stays closed only because Bob
+  // deleted the one-time prekey after X3DH.
   Scenario sc = conversation(0);
   for (int i = 1; i <= 3; ++i) sc.messages.push_back(message(i, "alice", "bob"));
   sc.adversaries.push_back(adversary("us-gov", {power(PowerKind::kSeize, 1, "bob"), power(PowerKind::kIntercept, 0)}));
