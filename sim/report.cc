@@ -155,6 +155,38 @@ std::string excerpt(std::string_view s, std::size_t width) {
   return out + "…";
 }
 
+// Words of `text` in lines of at most `width` columns (a longer word gets a
+// line of its own), the first line after `first`, the others after `rest`.
+std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest) {
+  std::string out(first);
+  std::size_t col = display_width(first);
+  const std::size_t rest_width = display_width(rest);
+  bool line_empty = true;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view word = text.substr(start, end - start);
+    start = end + 1;
+    if (word.empty()) continue;
+    const std::size_t w = display_width(word);
+    if (!line_empty && col + 1 + w > width) {
+      out += "\n";
+      out += rest;
+      col = rest_width;
+      line_empty = true;
+    }
+    if (!line_empty) {
+      out += ' ';
+      ++col;
+    }
+    out += word;
+    col += w;
+    line_empty = false;
+  }
+  return out + "\n";
+}
+
 std::string pad(std::string_view s, std::size_t width) {
   std::string out(s);
   const std::size_t w = display_width(s);
@@ -439,6 +471,7 @@ std::vector<std::pair<std::string, std::string>> actor_groups(const Report& r, N
 // Terminal table
 
 constexpr std::size_t kExcerptColumns = 28;  // keeps a 5-actor grid within 100 columns
+constexpr std::size_t kExplainColumns = 100;  // explanations wrap here: readable when projected
 
 struct Style {
   bool on;
@@ -544,7 +577,10 @@ std::string render_table(const ReportGrid& grid, const RenderOptions& options) {
       if (outsiders.empty()) out += "  Nobody outside the conversation reads any message.\n";
       for (const auto& e : outsiders) {
         out += fmt::format("  {} reads {}:\n", style.bold(e.actor), message_list(e.messages, "→"));
-        for (std::size_t i = 0; i < e.how->size(); ++i) out += fmt::format("    {}. {}\n", i + 1, one_line((*e.how)[i]));
+        for (std::size_t i = 0; i < e.how->size(); ++i) {
+          const std::string number = fmt::format("    {}. ", i + 1);
+          out += wrap(one_line((*e.how)[i]), kExplainColumns, number, std::string(display_width(number), ' '));
+        }
       }
       out += "  " + members_sentence(members_locked_out(grid, protocol)) + "\n";
     }
@@ -568,7 +604,7 @@ std::string render_table(const ReportGrid& grid, const RenderOptions& options) {
 std::string md_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (std::string_view("\\`*_[]<>|").find(c) != std::string_view::npos) out += '\\';
+    if (std::string_view("\\`*_[]<|").find(c) != std::string_view::npos) out += '\\';
     out += c;
   }
   return out;

@@ -74,19 +74,24 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-// Words of `text` in lines of at most `width` columns, each line prefixed by `indent`.
-std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
+// Words of `text` in lines of at most `width` columns: the first line
+// prefixed by `first`, the others by `rest` (a hanging indent for list items).
+std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest) {
   std::string out;
   std::istringstream words{std::string(text)};
   std::string word;
   std::size_t col = 0;
+  bool first_line = true;
   while (words >> word) {
     if (col > 0 && col + 1 + word.size() > width) {
       out += "\n";
       col = 0;
+      first_line = false;
     }
     if (col == 0) {
+      const std::string_view indent = first_line ? first : rest;
       out += indent;
+      col = indent.size();
     } else {
       out += ' ';
       ++col;
@@ -95,6 +100,10 @@ std::string wrap(std::string_view text, std::size_t width, std::string_view inde
     col += word.size();
   }
   return out.empty() ? out : out + "\n";
+}
+
+std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
+  return wrap(text, width, indent, indent);
 }
 
 // ---------------------------------------------------------------------------
@@ -113,8 +122,8 @@ FILE is a scenario in TOML (see docs/scenario-format.md); "-" reads it from
 standard input.
 
 Examples:
-  msgsim run scenarios/icloud-backup.toml
-  msgsim run scenarios/icloud-backup.toml --format markdown -o article.md
+  msgsim run scenarios/02-alice-backup-on.toml
+  msgsim run scenarios/02-alice-backup-on.toml --format markdown -o article.md
   msgsim run lesson.toml --protocol imessage --seed 7 --format json
   msgsim validate lesson.toml
   msgsim list --details
@@ -139,8 +148,8 @@ Options:
   -h, --help            show this help
 
 Examples:
-  msgsim run scenarios/icloud-backup.toml
-  msgsim run scenarios/icloud-backup.toml --protocol imessage --no-explain
+  msgsim run scenarios/02-alice-backup-on.toml
+  msgsim run scenarios/02-alice-backup-on.toml --protocol imessage --no-explain
   msgsim run lesson.toml --format csv -o lesson.csv
   msgsim run - --format json --seed 1 < lesson.toml
 
@@ -187,7 +196,6 @@ Shows the overview, or the help of COMMAND (run, validate, list).
 // "unexpected argument" errors.
 std::optional<UsageError> parse(CLI::App& app, std::string_view command, const std::vector<std::string>& args,
                                 const std::vector<std::string>& option_names) {
-  app.set_help_flag();
   app.allow_extras();
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   const std::string see = fmt::format("see 'msgsim {} --help'", command);
@@ -310,6 +318,7 @@ std::string difference(const ExpectationResult& e) {
 
 int cmd_run(const std::vector<std::string>& args, const Io& io) {
   CLI::App app;
+  app.set_help_flag();  // -h/--help print the hand-written usage instead
   bool help = false;
   RunArgs a;
   std::string format = "table";
@@ -400,6 +409,7 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
 
 int cmd_validate(const std::vector<std::string>& args, const Io& io) {
   CLI::App app;
+  app.set_help_flag();  // -h/--help print the hand-written usage instead
   bool help = false;
   std::string file;
   app.add_flag("-h,--help", help);
@@ -433,17 +443,20 @@ struct PowerDoc {
   std::string_view meaning;
 };
 constexpr PowerDoc kPowerDocs[] = {
-    {PowerKind::kCompel, "at (default: end of script), providers (default: every provider of the adversary's country)",
-     "Legal process: the adversary receives everything those providers store at `at` and every key they hold, "
-     "escrowed keys included."},
-    {PowerKind::kIntercept, "at (default 0), providers (as for compel)",
-     "From `at` on, those providers forward a copy of every transmission they relay."},
-    {PowerKind::kTap, "at (default 0)",
-     "Passive capture of what crosses network links in the adversary's country, as it is on the wire "
-     "(transport encryption included)."},
-    {PowerKind::kExploit, "target, via (imessage, facetime, whatsapp), at, until (default: end)",
-     "Zero-click compromise of every device of `target` that exposes that surface: the device's stored messages "
-     "and keys at `at`, and all it handles until `until`."},
+    {PowerKind::kCompel, "at, providers",
+     "Legal process: the adversary receives everything those providers store at `at` (default: the end of the "
+     "script) and every key they hold, escrowed keys included. `providers` defaults to every provider of the "
+     "adversary's country."},
+    {PowerKind::kIntercept, "at, providers",
+     "From `at` (default 0) on, those providers (default: every provider of the adversary's country) forward a "
+     "copy of every transmission they relay."},
+    {PowerKind::kTap, "at",
+     "Passive capture, from `at` (default 0), of what crosses network links in the adversary's country, as it is "
+     "on the wire (transport encryption included)."},
+    {PowerKind::kExploit, "target, via, at, until",
+     "Zero-click compromise, through `via` (imessage, facetime, whatsapp), of every device of `target` that "
+     "exposes that surface: the device's stored messages and keys at `at`, and all it handles until `until` "
+     "(default: the end)."},
     {PowerKind::kSeize, "target, at",
      "Physical access to the target's unlocked devices at `at`: what they store and the keys they hold at that "
      "moment, nothing after."},
@@ -466,6 +479,7 @@ constexpr std::size_t kWrapColumns = 78;
 
 int cmd_list(const std::vector<std::string>& args, const Io& io) {
   CLI::App app;
+  app.set_help_flag();  // -h/--help print the hand-written usage instead
   bool help = false;
   bool details = false;
   app.add_flag("-h,--help", help);
@@ -498,7 +512,7 @@ int cmd_list(const std::vector<std::string>& args, const Io& io) {
       std::size_t start = 0;
       std::string item;
       auto flush = [&] {
-        if (!item.empty()) out << wrap(item, kWrapColumns - 2, "  ");
+        if (!item.empty()) out << wrap(item, kWrapColumns, "  ", item.starts_with("- ") ? "    " : "  ");
         item.clear();
       };
       while (start <= para.size()) {
@@ -521,19 +535,19 @@ int cmd_list(const std::vector<std::string>& args, const Io& io) {
   for (const auto& s : settings_table()) {
     out << fmt::format("  {} = {}  ({}){}\n", s.name, s.default_value, setting_values(s),
                        s.supported ? "" : "  [later]");
-    out << wrap(s.help, kWrapColumns - 6, "      ");
+    out << wrap(s.help, kWrapColumns, "      ");
   }
 
   out << "\nAdversary powers (powers = [{ power = \"...\", ... }] in [[adversary]]):\n";
   for (const auto& p : kPowerDocs) {
     out << fmt::format("  {}: {}\n", to_string(p.kind), p.fields);
-    out << wrap(p.meaning, kWrapColumns - 6, "      ");
+    out << wrap(p.meaning, kWrapColumns, "      ");
   }
 
   out << "\nBuilt-in providers (override the country with [[provider]]; default country US):\n";
   for (const auto& p : builtin_providers()) {
     out << fmt::format("  {} ({})\n", p.name, p.label);
-    out << wrap(p.description, kWrapColumns - 6, "      ");
+    out << wrap(p.description, kWrapColumns, "      ");
   }
   return kExitOk;
 }

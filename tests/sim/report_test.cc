@@ -1,6 +1,7 @@
 // The report writers, on Reports built by hand: exact outputs per format.
 #include "msgsim/report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -271,7 +272,7 @@ TEST(MarkdownReport, EscapesMarkupInFreeText) {
   r.description = "# not a heading\n1. not a list\nplain <b>html</b>";
   r.messages[0].text = "a|b\nc_d";
   const std::string md = render(r, Format::kMarkdown);
-  EXPECT_TRUE(md.starts_with("# A \\*bold\\* \\| claim\n\n\\# not a heading\n1\\. not a list\nplain \\<b\\>html\\</b\\>\n"))
+  EXPECT_TRUE(md.starts_with("# A \\*bold\\* \\| claim\n\n\\# not a heading\n1\\. not a list\nplain \\<b>html\\</b>\n"))
       << md;
   EXPECT_NE(md.find("“a\\|b c\\_d”"), std::string::npos) << md;
 }
@@ -352,6 +353,20 @@ TEST(TableReport, SaysWhenARecipientCannotRead) {
   EXPECT_NE(table.find("  Not readable by its own sender or recipient: #3 bob.\n"), std::string::npos) << table;
   EXPECT_NE(table.find("│ signal │\n"), std::string::npos);
   EXPECT_NE(table.find("│ bob (party)        │ 3/3      │ 2/3    │\n"), std::string::npos) << table;
+}
+
+TEST(TableReport, WrapsLongStepsUnderTheirNumber) {
+  Report r = sample_report();
+  std::string step;
+  for (int i = 0; i < 30; ++i) step += fmt::format("word{} ", i);
+  r.results[0].readings[2].how = {step};
+  const std::string table = render(r, Format::kTable);
+  EXPECT_NE(table.find("    1. word0 word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13\n"
+                       "       word14 word15 word16 word17 word18 word19 word20 word21 word22 word23 word24 word25 word26\n"
+                       "       word27 word28 word29\n"),
+            std::string::npos)
+      << table;
+  for (const auto& line : lines(table)) EXPECT_LE(code_points(line), 100u) << line;
 }
 
 TEST(TableReport, WithoutExplainHasNoChains) {

@@ -1,0 +1,418 @@
+// The command line, run in-process through run_cli with string streams, and
+// a few checks on the built binary itself (exit codes, no colour in a pipe).
+#include "sim/cli/cli.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "msgsim/scenario.h"
+#include "msgsim/settings.h"
+#include "msgsim/world.h"
+#include "protocols/registry.h"
+
+namespace msgsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(const std::vector<std::string>& args, const std::string& input = "", bool terminal = false) {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  Outcome o;
+  o.code = run_cli(args, CliStreams{in, out, err, terminal});
+  o.out = out.str();
+  o.err = err.str();
+  return o;
+}
+
+std::string data(const std::string& name) { return std::string(MSGSIM_SOURCE_DIR) + "/tests/cli/data/" + name; }
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// ---------------------------------------------------------------------------
+// help, version, command-line errors
+
+TEST(CliHelp, ListsCommandsAndExamples) {
+  const Outcome o = run({"--help"});
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_EQ(o.err, "");
+  for (const char* s : {"Usage:", "msgsim run FILE", "msgsim validate FILE", "msgsim list [--details]",
+                        "Examples:", "Exit status:"})
+    EXPECT_NE(o.out.find(s), std::string::npos) << s;
+  EXPECT_EQ(run({"-h"}).out, o.out);
+  EXPECT_EQ(run({"help"}).out, o.out);
+}
+
+TEST(CliHelp, EachCommandHasItsOwnUsage) {
+  for (const std::string command : {"run", "validate", "list"}) {
+    const Outcome o = run({command, "--help"});
+    EXPECT_EQ(o.code, kExitOk) << command;
+    EXPECT_TRUE(o.out.starts_with("Usage: msgsim " + command)) << o.out;
+    EXPECT_NE(o.out.find("Examples:"), std::string::npos) << command;
+    EXPECT_EQ(run({"help", command}).out, o.out);
+  }
+  EXPECT_NE(run({"run", "--help"}).out.find("--format FORMAT"), std::string::npos);
+}
+
+TEST(CliVersion, PrintsTheProjectVersion) {
+  const Outcome o = run({"--version"});
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_EQ(o.out, "msgsim 0.1.0\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(CliErrors, NoCommandIsAUsageError) {
+  const Outcome o = run({});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err,
+            "msgsim: error: no command given\n"
+            "hint: try 'msgsim run FILE', 'msgsim list' or 'msgsim --help'\n");
+}
+
+TEST(CliErrors, UnknownCommandSuggestsTheClosest) {
+  const Outcome o = run({"rnu", "x.toml"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err,
+            "msgsim: error: unknown command 'rnu'\n"
+            "hint: did you mean 'run'? (commands: run, validate, list, help)\n");
+  EXPECT_EQ(run({"valdate"}).err,
+            "msgsim: error: unknown command 'valdate'\n"
+            "hint: did you mean 'validate'? (commands: run, validate, list, help)\n");
+}
+
+TEST(CliErrors, UnrelatedCommandListsTheCommands) {
+  const Outcome o = run({"frobnicate"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: unknown command 'frobnicate'\n"
+            "hint: commands: run, validate, list, help; see 'msgsim --help'\n");
+}
+
+TEST(CliErrors, UnknownFormatListsTheFormats) {
+  const Outcome o = run({"run", data("two_messages.toml"), "--format", "jsn"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err,
+            "msgsim: error: unknown format 'jsn'\n"
+            "hint: did you mean 'json'? (formats: table, markdown, csv, json)\n");
+  EXPECT_EQ(run({"run", data("two_messages.toml"), "--format=html"}).err,
+            "msgsim: error: unknown format 'html'\n"
+            "hint: formats: table, markdown, csv, json\n");
+}
+
+TEST(CliErrors, UnknownOptionSuggestsTheClosest) {
+  const Outcome o = run({"run", data("two_messages.toml"), "--fromat", "json"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: unknown option '--fromat' for 'msgsim run'\n"
+            "hint: did you mean '--format'? (see 'msgsim run --help')\n");
+  EXPECT_EQ(run({"list", "--detail"}).err,
+            "msgsim: error: unknown option '--detail' for 'msgsim list'\n"
+            "hint: did you mean '--details'? (see 'msgsim list --help')\n");
+}
+
+TEST(CliErrors, OptionWithoutValue) {
+  const Outcome o = run({"run", data("two_messages.toml"), "--format"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: option '--format' needs a value\n"
+            "hint: see 'msgsim run --help'\n");
+}
+
+TEST(CliErrors, StrayArgument) {
+  const Outcome o = run({"validate", data("two_messages.toml"), "extra.toml"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: unexpected argument 'extra.toml'\n"
+            "hint: see 'msgsim validate --help'\n");
+}
+
+TEST(CliErrors, MissingFile) {
+  const Outcome o = run({"run", "--format", "json"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: 'msgsim run' needs a scenario FILE\n"
+            "hint: msgsim run lesson.toml (or '-' for standard input); see 'msgsim run --help'\n");
+}
+
+TEST(CliErrors, SeedMustBeAnUnsignedNumber) {
+  for (const std::string seed : {"-1", "seven", "7x", "", "18446744073709551616"}) {
+    const Outcome o = run({"run", data("two_messages.toml"), "--seed", seed});
+    EXPECT_EQ(o.code, kExitUsage) << seed;
+    EXPECT_TRUE(o.err.starts_with("msgsim: error: --seed '" + seed + "' is not a number\nhint: ")) << o.err;
+  }
+}
+
+TEST(CliErrors, ProtocolOutsideTheScenario) {
+  const std::string file = data("two_messages.toml");
+  const Outcome o = run({"run", file, "--protocol", "imessage-icloud"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err, "msgsim: error: protocol 'imessage-icloud' is not in " + file +
+                       "\nhint: this scenario's protocols: imessage; add \"imessage-icloud\" to `protocols` in the "
+                       "file to compare it\n");
+}
+
+TEST(CliErrors, UnknownProtocolSuggestsTheClosest) {
+  const Outcome o = run({"run", data("two_messages.toml"), "-p", "imesage"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: unknown protocol 'imesage'\n"
+            "hint: did you mean 'imessage'? (this scenario's protocols: imessage)\n");
+}
+
+// ---------------------------------------------------------------------------
+// list
+
+TEST(CliList, NamesEveryModelWithItsSummary) {
+  const Outcome o = run({"list"});
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_EQ(o.err, "");
+  ASSERT_FALSE(all_models().empty());
+  for (const auto& m : all_models()) {
+    EXPECT_NE(o.out.find(std::string(m.name)), std::string::npos) << m.name;
+    EXPECT_NE(o.out.find(std::string(m.summary)), std::string::npos) << m.summary;
+  }
+  EXPECT_EQ(o.out.find("icloud_backup"), std::string::npos);  // details only with --details
+}
+
+TEST(CliList, DetailsShowSettingsPowersAndProviders) {
+  const Outcome o = run({"list", "--details"});
+  EXPECT_EQ(o.code, kExitOk);
+  for (const auto& s : settings_table()) {
+    EXPECT_NE(o.out.find(fmt::format("  {} = {}", s.name, s.default_value)), std::string::npos) << s.name;
+    // The first words of the help, wherever the line wraps.
+    EXPECT_NE(o.out.find(std::string(s.help.substr(0, s.help.find(' ', 12)))), std::string::npos) << s.name;
+  }
+  EXPECT_NE(o.out.find("[later]"), std::string::npos);
+  for (PowerKind k : {PowerKind::kCompel, PowerKind::kIntercept, PowerKind::kTap, PowerKind::kExploit,
+                      PowerKind::kSeize})
+    EXPECT_NE(o.out.find(fmt::format("\n  {}: ", to_string(k))), std::string::npos) << to_string(k);
+  ASSERT_FALSE(builtin_providers().empty());
+  for (const auto& p : builtin_providers())
+    EXPECT_NE(o.out.find(fmt::format("\n  {} ({})\n", p.name, p.label)), std::string::npos) << p.name;
+  for (const auto& m : all_models()) {
+    EXPECT_NE(o.out.find(fmt::format("\n{}: {}\n", m.name, m.summary)), std::string::npos) << m.name;
+  }
+  for (const auto& line : [&] {
+         std::vector<std::string> v;
+         std::istringstream s(o.out);
+         for (std::string l; std::getline(s, l);) v.push_back(l);
+         return v;
+       }()) {
+    // Text msgsim wraps stays narrow; a model's one-line summary is printed as written.
+    const bool summary = std::any_of(all_models().begin(), all_models().end(), [&](const ModelInfo& m) {
+      return line.find(std::string(m.summary)) != std::string::npos;
+    });
+    if (!summary) {
+      EXPECT_LE(line.size(), 80u) << "wrapped lines stay readable: " << line;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// validate
+
+TEST(CliValidate, GoodFileSaysOkWithCounts) {
+  const std::string file = data("two_messages.toml");
+  const Outcome o = run({"validate", file});
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_EQ(o.out, file + ": ok (2 parties, 2 messages, 1 protocol)\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST(CliValidate, BadFileGivesFileLineColumnAndExit2) {
+  const std::string file = data("unknown_protocol.toml");
+  const Outcome o = run({"validate", file});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.out, "");
+  EXPECT_TRUE(o.err.starts_with(file + ":2:")) << o.err;
+  EXPECT_NE(o.err.find("imessag"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("\nhint: "), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.back(), '\n');
+}
+
+TEST(CliValidate, MissingFileIsAnError) {
+  const Outcome o = run({"validate", data("no_such_file.toml")});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_NE(o.err.find("no_such_file.toml"), std::string::npos) << o.err;
+}
+
+TEST(CliValidate, ReadsStandardInputForDash) {
+  const Outcome o = run({"validate", "-"}, slurp(data("two_messages.toml")));
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.out, "-: ok (2 parties, 2 messages, 1 protocol)\n");
+}
+
+// ---------------------------------------------------------------------------
+// run
+
+TEST(CliRun, ExpectationsHoldExit0) {
+  const Outcome o = run({"run", data("two_messages.toml")});
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.err, "");
+  EXPECT_TRUE(o.out.starts_with("Alice and Bob on iMessage\n")) << o.out;
+  EXPECT_NE(o.out.find("Expectations: 2 hold, 0 failed"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find('\x1b'), std::string::npos);
+}
+
+TEST(CliRun, FailedExpectationExit1WithPositionOnStderr) {
+  const std::string file = data("failing_expectation.toml");
+  const Outcome o = run({"run", file});
+  EXPECT_EQ(o.code, kExitExpectationFailed);
+  EXPECT_NE(o.out.find("FAILED imessage #1"), std::string::npos) << o.out;  // the report still prints
+  EXPECT_EQ(o.err, file + ":17:1: expectation failed: imessage message 1 is readable by alice, bob; expected alice "
+                          "(unexpected: bob)\nmsgsim: 1 of 1 expectation failed\n");
+}
+
+TEST(CliRun, QuietPrintsOnlyFailures) {
+  const Outcome ok = run({"run", data("two_messages.toml"), "--quiet"});
+  EXPECT_EQ(ok.code, kExitOk);
+  EXPECT_EQ(ok.out, "");
+  EXPECT_EQ(ok.err, "");
+  const Outcome failed = run({"run", data("failing_expectation.toml"), "-q"});
+  EXPECT_EQ(failed.code, kExitExpectationFailed);
+  EXPECT_EQ(failed.out, "");
+  EXPECT_NE(failed.err.find("expectation failed"), std::string::npos);
+}
+
+TEST(CliRun, JsonIsByteIdenticalForTheSameSeed) {
+  std::vector<std::string> files{data("two_protocols.toml")};
+  const fs::path scenarios = fs::path(MSGSIM_SOURCE_DIR) / "scenarios";
+  if (fs::exists(scenarios))
+    for (const auto& entry : fs::directory_iterator(scenarios))
+      if (entry.path().extension() == ".toml") files.push_back(entry.path().string());
+  for (const auto& file : files) {
+    const Outcome a = run({"run", file, "--format", "json", "--seed", "11"});
+    const Outcome b = run({"run", file, "--format", "json", "--seed", "11"});
+    ASSERT_LE(a.code, kExitExpectationFailed) << file << "\n" << a.err;
+    EXPECT_EQ(a.code, b.code) << file;
+    EXPECT_EQ(a.out, b.out) << file;
+    const auto j = nlohmann::json::parse(a.out);
+    EXPECT_EQ(j["seed"].get<std::uint64_t>(), 11u) << file;
+    EXPECT_EQ(j["results"].size(), j["protocols"].size() * j["messages"].size() * j["actors"].size()) << file;
+  }
+}
+
+TEST(CliRun, ProtocolRestrictsTheReport) {
+  const std::string file = data("two_protocols.toml");
+  const Outcome both = run({"run", file, "--format", "json"});
+  ASSERT_EQ(both.code, kExitOk) << both.err;
+  EXPECT_EQ(nlohmann::json::parse(both.out)["protocols"], nlohmann::json({"imessage", "imessage-icloud"}));
+  const Outcome one = run({"run", file, "--format", "json", "--protocol", "imessage-icloud"});
+  ASSERT_EQ(one.code, kExitOk) << one.err;
+  const auto j = nlohmann::json::parse(one.out);
+  EXPECT_EQ(j["protocols"], nlohmann::json({"imessage-icloud"}));
+  for (const auto& r : j["results"]) EXPECT_EQ(r["protocol"].get<std::string>(), "imessage-icloud");
+}
+
+TEST(CliRun, EveryFormatPresentsTheSameCells) {
+  const std::string file = data("two_protocols.toml");
+  const Outcome csv = run({"run", file, "--format", "csv"});
+  const Outcome md = run({"run", file, "--format", "markdown"});
+  const Outcome table = run({"run", file, "--format", "table"});
+  for (const auto* o : {&csv, &md, &table}) EXPECT_EQ(o->code, kExitOk) << o->err;
+  EXPECT_TRUE(csv.out.starts_with("protocol,message,at,from,to,actor,actor_kind,readable,how\n"));
+  const auto rows = static_cast<std::size_t>(std::count(csv.out.begin(), csv.out.end(), '\n'));
+  // 2 protocols x 2 messages x (alice, bob, apple, us-gov), plus the header.
+  EXPECT_EQ(rows, 1u + 2u * 2u * 4u) << csv.out;
+  EXPECT_TRUE(md.out.starts_with("# Backup on or off\n")) << md.out;
+  EXPECT_NE(md.out.find("\n## imessage-icloud\n"), std::string::npos);
+  EXPECT_NE(table.out.find("Summary: messages each actor can read (out of 2)"), std::string::npos);
+}
+
+TEST(CliRun, OutputFileGetsTheReportAndNoColour) {
+  const fs::path path = fs::temp_directory_path() / fmt::format("msgsim_cli_test_{}.md", ::getpid());
+  const Outcome o = run({"run", data("two_messages.toml"), "--format", "markdown", "-o", path.string()}, "", true);
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.out, "");
+  const std::string written = slurp(path.string());
+  fs::remove(path);
+  EXPECT_EQ(written, run({"run", data("two_messages.toml"), "--format", "markdown"}).out);
+}
+
+TEST(CliRun, OutputFileThatCannotBeWritten) {
+  const Outcome o = run({"run", data("two_messages.toml"), "-o", "/nonexistent-dir/report.txt"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(o.err.starts_with("msgsim: error: cannot write the report to '/nonexistent-dir/report.txt': ")) << o.err;
+}
+
+TEST(CliRun, ColourOnlyOnATerminalAndNotWithNoColor) {
+  const std::string file = data("two_messages.toml");
+  EXPECT_NE(run({"run", file}, "", true).out.find("\x1b[32m✔ reads"), std::string::npos);
+  EXPECT_EQ(run({"run", file, "--no-color"}, "", true).out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(run({"run", file}, "", false).out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(run({"run", file, "--format", "json"}, "", true).out.find('\x1b'), std::string::npos);
+}
+
+TEST(CliRun, InvalidScenarioExit2) {
+  const std::string file = data("unknown_protocol.toml");
+  const Outcome o = run({"run", file});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err, run({"validate", file}).err);
+}
+
+TEST(CliRun, ReadsTheScenarioFromStandardInput) {
+  const std::string text = slurp(data("two_messages.toml"));
+  const Outcome from_stdin = run({"run", "-", "--format", "csv"}, text);
+  EXPECT_EQ(from_stdin.code, kExitOk) << from_stdin.err;
+  EXPECT_EQ(from_stdin.out, run({"run", data("two_messages.toml"), "--format", "csv"}).out);
+}
+
+// ---------------------------------------------------------------------------
+// The built binary: exit codes reach the shell, and a pipe gets no colour.
+
+struct Process {
+  int code = -1;
+  std::string out;
+};
+
+Process shell(const std::string& command) {
+  Process p;
+  FILE* f = ::popen(command.c_str(), "r");
+  if (f == nullptr) return p;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) p.out.append(buf, n);
+  const int status = ::pclose(f);
+  p.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return p;
+}
+
+TEST(CliBinary, ExitCodesReachTheShell) {
+  const std::string bin = MSGSIM_BINARY;
+  EXPECT_EQ(shell(bin + " --version").out, "msgsim 0.1.0\n");
+  EXPECT_EQ(shell(bin + " --version").code, 0);
+  EXPECT_EQ(shell(bin + " rnu 2>/dev/null").code, 2);
+  EXPECT_EQ(shell(bin + " run " + data("failing_expectation.toml") + " 2>/dev/null").code, 1);
+  const Process piped = shell(bin + " run " + data("two_messages.toml"));
+  EXPECT_EQ(piped.code, 0);
+  EXPECT_NE(piped.out.find("✔ reads"), std::string::npos);
+  EXPECT_EQ(piped.out.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace msgsim
