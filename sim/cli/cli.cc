@@ -286,7 +286,8 @@ std::variant<std::vector<std::string>, UsageError> select_protocols(const Scenar
     if (std::find(scenario.protocols.begin(), scenario.protocols.end(), name) != scenario.protocols.end()) continue;
     const std::string in_file = fmt::format("this scenario's protocols: {}", join(scenario.protocols, ", "));
     if (find_model(name) != nullptr)
-      return UsageError{fmt::format("protocol '{}' is not in {}", name, scenario.path),
+      return UsageError{fmt::format("protocol '{}' is not in {}", name,
+                                    scenario.path == "-" ? std::string("the scenario") : scenario.path),
                         fmt::format("{}; add \"{}\" to `protocols` in the file to compare it", in_file, name)};
     std::string guess = closest_match(name, scenario.protocols);
     if (guess.empty()) guess = closest_match(name, model_names());
