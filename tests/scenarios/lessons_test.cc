@@ -50,8 +50,8 @@ TEST_P(Lesson, SameSeedGivesByteIdenticalJsonCsvAndMarkdown) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Lesson, ::testing::ValuesIn(lesson_files()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = std::filesystem::path(info.param).stem().string();
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string name = std::filesystem::path(param.param).stem().string();
                            for (char& c : name)
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;
