@@ -1,0 +1,1166 @@
+// The scenario loader: bytes -> pre-check -> toml++ -> validated Scenario.
+//
+// Layout of this file:
+//   1. toml++ configuration (header-only, assertions turned into exceptions)
+//   2. small helpers (quoting, edit distance, type names)
+//   3. the byte-level pre-check that runs before toml++ sees the input
+//   4. the validator that walks the TOML tree and builds the Scenario
+//   5. the public entry points
+#include "msgsim/loader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <new>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// ---------------------------------------------------------------------------
+// 1. toml++ configuration.
+//
+// toml++ 3.3.0 guards its parser's invariants with TOML_ASSERT and
+// TOML_ASSERT_ASSUME. With the defaults, a failed invariant either aborts
+// (assert) or, under NDEBUG, becomes __builtin_assume / nothing and the parser
+// walks on into undefined behaviour (marzer/tomlplusplus#294: "[&"). We route
+// both macros to a function that throws, and catch that in
+// load_scenario_text(). NDEBUG is lifted while the header is read because
+// toml++ unconditionally replaces TOML_ASSERT by a no-op when NDEBUG is set,
+// and maps TOML_ASSERT_ASSUME to TOML_ASSERT only when it is not.
+//
+// Caveat: a few asserts sit in noexcept functions (step_back, go_back), where
+// a throw would call std::terminate, and TOML_UNREACHABLE cannot be hooked at
+// all. So the hook is the second line of defence: the pre-check (section 3)
+// keeps the input classes known to reach toml++'s bugs away from it, and the
+// robustness tests (plus a libFuzzer run during development) feed the whole
+// loader hostile input under ASan/UBSan.
+namespace msgsim::loader_detail {
+struct TomlAssertionFailed {
+  const char* expression;
+};
+[[noreturn]] inline void toml_assertion_failed(const char* expression) { throw TomlAssertionFailed{expression}; }
+}  // namespace msgsim::loader_detail
+
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 1
+#define TOML_ENABLE_FORMATTERS 0
+// Backstop only: the pre-check already refuses nesting deeper than kMaxNesting.
+#define TOML_MAX_NESTED_VALUES 64
+#define TOML_ASSERT(expr) \
+  ((expr) ? static_cast<void>(0) : ::msgsim::loader_detail::toml_assertion_failed(#expr))
+#define TOML_ASSERT_ASSUME(expr) TOML_ASSERT(expr)
+#include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
+
+static_assert(msgsim::kMaxNesting < 64, "TOML_MAX_NESTED_VALUES must stay above the pre-check's limit");
+
+namespace msgsim {
+namespace {
+
+// Ticks beyond this are refused: far beyond any lesson, and it keeps `at + 1`
+// and tick loops in the engine free of overflow and of billion-step runs.
+constexpr std::int64_t kMaxTick = 1'000'000;
+
+// User text quoted in an error message is cut after this many characters, so
+// that a megabyte-long key still gives a short one-line error.
+constexpr std::size_t kMaxQuotedChars = 48;
+
+// Words longer than this get no "did you mean": the edit distance costs
+// O(length x candidate length) and no real typo is that long.
+constexpr std::size_t kMaxSuggestLength = 64;
+
+constexpr std::string_view kBuiltinProviders[] = {"apple", "signal", "whatsapp", "google", "carrier"};
+
+// ---------------------------------------------------------------------------
+// 2. Helpers.
+
+// 'text', with control characters escaped and long text cut, for messages.
+std::string quote(std::string_view text) {
+  std::string out = "'";
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (used >= kMaxQuotedChars) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c >= 0x80) {
+      // Copy a whole UTF-8 sequence (the input was validated as UTF-8), so
+      // the cut never splits a character.
+      std::size_t len = (c >= 0xf0) ? 4 : (c >= 0xe0) ? 3 : 2;
+      len = std::min(len, text.size() - i);
+      out.append(text.substr(i, len));
+      i += len - 1;
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++used;
+  }
+  out += "'";
+  return out;
+}
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Optimal string alignment distance (Levenshtein plus adjacent
+// transpositions, so "titel" is one edit from "title"), case-insensitive.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  const std::size_t m = b.size();
+  std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+      if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2]) &&
+          ascii_lower(a[i - 2]) == ascii_lower(b[j - 1]))
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+    }
+    prev2.swap(prev);
+    prev.swap(cur);
+  }
+  return prev[m];
+}
+
+// "a, b, c"; a long list (a scenario with thousands of parties) is cut so
+// that a hint stays one readable line.
+std::string join(const std::vector<std::string>& items) {
+  constexpr std::size_t kMaxListed = 12;
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i == kMaxListed) return out + fmt::format(", ... ({} more)", items.size() - kMaxListed);
+    if (!out.empty()) out += ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+template <typename Range>
+std::vector<std::string> to_strings(const Range& range) {
+  std::vector<std::string> out;
+  for (const auto& item : range) out.emplace_back(item);
+  return out;
+}
+
+// "did you mean 'x'?" when a candidate is close, else "expected one of: ...".
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates, std::string_view what) {
+  const std::string match = closest_match(word, candidates);
+  if (!match.empty()) return fmt::format("did you mean '{}'?", match);
+  if (candidates.empty()) return {};
+  return fmt::format("{} {}", what, join(candidates));
+}
+
+// "a string", "an integer", ...: the type of a TOML value as a user reads it.
+std::string_view type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+bool is_country_code(std::string_view code) {
+  return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z';
+}
+
+// ---------------------------------------------------------------------------
+// 3. The pre-check.
+//
+// toml++ 3.3.0 only ever sees ASCII text that passed these checks, each of
+// which closes a way for hostile bytes to crash, hang or reach undefined
+// behaviour in the parser:
+//   - size: at most kMaxScenarioBytes;
+//   - no NUL byte and no invalid UTF-8 (overlong forms, surrogates,
+//     > U+10FFFF, truncated sequences): a text file has none;
+//   - no nesting of [ and { deeper than kMaxNesting: the parser recurses;
+//   - a table header's name right after its '[' ("[&" fails an internal
+//     assertion in toml++'s parse_key, marzer/tomlplusplus#294);
+//   - no non-ASCII character outside strings and comments (TOML 1.0 has
+//     none there), and inside them every non-ASCII character is rewritten
+//     before parsing: as a \uXXXX escape in strings (a literal string becomes
+//     the equivalent basic string), as '?' in comments. The parser then never
+//     classifies a non-ASCII code point, which is where toml++'s
+//     is_non_ascii_horizontal_whitespace() reaches __builtin_unreachable for
+//     many of them (U+00A0..U+0499 among them: marzer/tomlplusplus#190,
+//     #295), whatever path malformed input takes through the parser.
+// The rewrite changes columns on the lines it touches; PositionMap turns the
+// parser's positions back into positions in the user's file. Strings and
+// comments are delimited exactly as TOML does for valid input; on invalid
+// input the two views may differ, but the text handed over is ASCII either
+// way and the parser reports the syntax error.
+
+// Columns of the rewritten text -> columns of the original. The rewrite
+// never adds or removes a line, and only the code points it expands shift
+// the columns after them; those are all it records.
+class PositionMap {
+ public:
+  // The code point at `original` on `line` became `length` (> 1) bytes at
+  // column `rewritten`. Calls come in file order.
+  void add_expansion(std::uint32_t line, std::uint32_t original, std::uint32_t rewritten, std::uint32_t length) {
+    lines_[line].push_back(Expansion{rewritten, length, original});
+  }
+
+  std::uint32_t column(std::uint32_t line, std::uint32_t rewritten) const {
+    const auto it = lines_.find(line);
+    if (it == lines_.end()) return rewritten;
+    const auto& expansions = it->second;
+    // The last expansion starting at or before the column.
+    auto e = std::upper_bound(expansions.begin(), expansions.end(), rewritten,
+                              [](std::uint32_t column, const Expansion& x) { return column < x.rewritten; });
+    if (e == expansions.begin()) return rewritten;
+    --e;
+    const std::uint32_t end = e->rewritten + e->length;
+    // Inside the expansion: its code point; after it: one column per byte.
+    return rewritten < end ? e->original : e->original + 1 + (rewritten - end);
+  }
+
+ private:
+  struct Expansion {
+    std::uint32_t rewritten;
+    std::uint32_t length;
+    std::uint32_t original;
+  };
+  std::map<std::uint32_t, std::vector<Expansion>> lines_;
+};
+
+struct PreChecked {
+  std::string ascii;  // what toml++ parses
+  PositionMap positions;
+};
+
+class PreCheck {
+ public:
+  PreCheck(std::string_view text, const std::string& path) : text_(text), path_(path) {}
+
+  // The ASCII text for toml++, or the first problem found.
+  std::variant<PreChecked, LoadError> run() {
+    if (text_.size() > kMaxScenarioBytes)
+      return LoadError{{path_, 0, 0},
+                       fmt::format("file too large: {} bytes, the limit is {} bytes", text_.size(),
+                                   kMaxScenarioBytes),
+                       "a scenario is a short hand-written file; is this the right file?"};
+    // A UTF-8 byte order mark is allowed at the very start (toml++ would
+    // skip it); it is not a character of line 1.
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;
+    out_.reserve(text_.size() - i_);
+    while (i_ < text_.size()) {
+      const std::uint32_t column = column_;
+      const auto cp = decode();
+      if (!cp) return error_;
+      cp_column_ = column;
+      if (auto err = step(*cp, column)) return *err;
+      if (*cp == '\n') {
+        ++line_;
+        column_ = 1;
+        out_column_ = 1;
+      }
+    }
+    return PreChecked{std::move(out_), std::move(positions_)};
+  }
+
+ private:
+  enum class State { kNormal, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
+
+  LoadError at(std::uint32_t column, std::string message, std::string hint) const {
+    return LoadError{{path_, line_, column}, std::move(message), std::move(hint)};
+  }
+
+  // Decodes the code point at i_, advancing i_ and the column; nullopt (with
+  // error_ set) on NUL or invalid UTF-8.
+  std::optional<char32_t> decode() {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text_[k]); };
+    const unsigned char b0 = byte(i_);
+    if (b0 == 0) {
+      error_ = at(column_, "NUL byte in the file", "a scenario is UTF-8 text; is this a binary file?");
+      return std::nullopt;
+    }
+    std::size_t len = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if (b0 < 0x80) {
+      len = 1, cp = b0;
+    } else if ((b0 & 0xE0) == 0xC0) {
+      len = 2, cp = b0 & 0x1Fu, min = 0x80;
+    } else if ((b0 & 0xF0) == 0xE0) {
+      len = 3, cp = b0 & 0x0Fu, min = 0x800;
+    } else if ((b0 & 0xF8) == 0xF0) {
+      len = 4, cp = b0 & 0x07u, min = 0x10000;
+    }
+    bool ok = len != 0 && i_ + len <= text_.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      if ((byte(i_ + k) & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (byte(i_ + k) & 0x3Fu);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are
+    // not UTF-8 either.
+    if (ok && (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) ok = false;
+    if (!ok) {
+      error_ = at(column_, fmt::format("invalid UTF-8 (byte 0x{:02X})", b0), "save the scenario as UTF-8 text");
+      return std::nullopt;
+    }
+    i_ += len;
+    ++column_;
+    return cp;
+  }
+
+  // --- output
+
+  // Emits the rewritten form of the current code point.
+  void put(std::string_view s) {
+    const auto length = static_cast<std::uint32_t>(s.size());
+    if (length != 1) positions_.add_expansion(line_, cp_column_, out_column_, length);
+    out_.append(s);
+    out_column_ += length;
+  }
+  void put(char c) { put(std::string_view(&c, 1)); }
+
+  // Consumes one more ASCII byte of a delimiter (the 2nd and 3rd quote of
+  // ''' or """) as a code point of its own, emitting `c` for it.
+  void take_ascii(char c) {
+    cp_column_ = column_;
+    ++i_, ++column_;
+    put(c);
+  }
+
+  void put_escaped(char32_t cp) {
+    const auto v = static_cast<std::uint32_t>(cp);
+    put(v <= 0xFFFF ? fmt::format("\\u{:04X}", v) : fmt::format("\\U{:08X}", v));
+  }
+
+  // The next raw bytes, for detecting ''' and """ (all ASCII).
+  bool next_is(std::string_view s) const { return text_.substr(i_, s.size()) == s; }
+
+  // How many `quote` bytes follow the current code point.
+  std::size_t quotes_after(char quote) const {
+    std::size_t n = 0;
+    while (i_ + n < text_.size() && text_[i_ + n] == quote) ++n;
+    return n;
+  }
+
+  // A '[' that opens a line outside any array starts a table header: the
+  // name must follow. Called with i_ just past the '['.
+  std::optional<LoadError> check_table_header(std::uint32_t column) const {
+    std::size_t k = i_;
+    if (k < text_.size() && text_[k] == '[') ++k;
+    while (k < text_.size() && (text_[k] == ' ' || text_[k] == '\t')) ++k;
+    const char c = k < text_.size() ? text_[k] : '\n';
+    const bool starts_key = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                            c == '_' || c == '-' || c == '"' || c == '\'';
+    if (starts_key) return std::nullopt;
+    return at(column, "expected a table name after '['", "a table header looks like [[party]]");
+  }
+
+  std::optional<LoadError> step(char32_t cp, std::uint32_t column) {
+    const bool line_start = line_start_;
+    line_start_ = cp == '\n' || (line_start && state_ == State::kNormal && (cp == ' ' || cp == '\t'));
+    switch (state_) {
+      case State::kNormal: return step_normal(cp, column, line_start);
+      case State::kComment:
+        if (cp == '\n') state_ = State::kNormal;
+        // Comment text is dropped by the parser; '?' keeps the columns.
+        put(cp < 0x80 ? static_cast<char>(cp) : '?');
+        return std::nullopt;
+      case State::kBasic:
+      case State::kMlBasic: return step_basic(cp, column);
+      case State::kLiteral:
+      case State::kMlLiteral: step_literal(cp); return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<LoadError> step_normal(char32_t cp, std::uint32_t column, bool line_start) {
+    if (cp >= 0x80)
+      return at(column, fmt::format("unexpected non-ASCII character U+{:04X} outside a string", std::uint32_t{cp}),
+                "names and keys are ASCII; put text in quotes, e.g. label = \"Zoé\"");
+    const char c = static_cast<char>(cp);
+    if (c == '#') {
+      state_ = State::kComment;
+    } else if (c == '"' || c == '\'') {
+      // A literal string is handed over as the equivalent basic string, so
+      // that its non-ASCII characters can be written as escapes.
+      const bool multi = next_is(c == '"' ? "\"\"" : "''");
+      state_ = (c == '"') ? (multi ? State::kMlBasic : State::kBasic) : (multi ? State::kMlLiteral : State::kLiteral);
+      put('"');
+      if (multi) take_ascii('"'), take_ascii('"');
+      return std::nullopt;
+    } else if (c == '[' || c == '{') {
+      if (c == '[' && depth_ == 0 && line_start)
+        if (auto err = check_table_header(column)) return err;
+      if (++depth_ > kMaxNesting)
+        return at(column, fmt::format("nesting deeper than {} levels of [ ] and {{ }}", kMaxNesting),
+                  "a scenario needs only a few levels; is a closing bracket missing?");
+    } else if (c == ']' || c == '}') {
+      // An unbalanced closer is the parser's error to report; it must not
+      // hide a deep nesting that follows.
+      if (depth_ > 0) --depth_;
+    }
+    put(c);
+    return std::nullopt;
+  }
+
+  // Consumes a closing run of quotes, the current one included: TOML reads
+  // up to two quotes before the final three as content ("""a"""" is a" then
+  // the end). Content quotes are emitted as `content`, the delimiter as """.
+  void close_multiline(char quote, char content) {
+    const std::size_t run = std::min<std::size_t>(1 + quotes_after(quote), 5);
+    const std::size_t content_quotes = run - 3;
+    put(content_quotes > 0 ? content : '"');
+    for (std::size_t k = 1; k < run; ++k) take_ascii(k < content_quotes ? content : '"');
+    state_ = State::kNormal;
+  }
+
+  std::optional<LoadError> step_basic(char32_t cp, std::uint32_t column) {
+    const bool multi = state_ == State::kMlBasic;
+    if (escape_) {
+      escape_ = false;
+      // Not a TOML escape; rewritten as \uXXXX it would become a valid one.
+      if (cp >= 0x80)
+        return at(column, fmt::format("invalid escape sequence: backslash followed by U+{:04X}", std::uint32_t{cp}),
+                  "write \\\\ for a backslash");
+      put(static_cast<char>(cp));
+    } else if (cp >= 0x80) {
+      put_escaped(cp);
+    } else if (cp == '\\') {
+      escape_ = true;
+      put('\\');
+    } else if (cp == '"' && multi && next_is("\"\"")) {
+      close_multiline('"', '"');
+      return std::nullopt;
+    } else {
+      if (cp == '"' && !multi) state_ = State::kNormal;
+      put(static_cast<char>(cp));
+    }
+    // A single-line string ends at the line's end, closed or not: the parser
+    // reports the missing quote, the scan resynchronises.
+    if (!multi && cp == '\n') state_ = State::kNormal, escape_ = false;
+    return std::nullopt;
+  }
+
+  void step_literal(char32_t cp) {
+    const bool multi = state_ == State::kMlLiteral;
+    if (cp == '\'' && multi && next_is("''")) {
+      close_multiline('\'', '\'');
+    } else if (cp == '\'') {
+      // A lone ' ends a single-line literal string; inside a multi-line one
+      // it is content.
+      if (!multi) state_ = State::kNormal;
+      put(multi ? '\'' : '"');
+    } else if (cp >= 0x80) {
+      put_escaped(cp);
+    } else if (cp == '\\') {
+      put("\\\\");
+    } else if (cp == '"') {
+      put("\\\"");
+    } else {
+      put(static_cast<char>(cp));
+      if (!multi && cp == '\n') state_ = State::kNormal;
+    }
+  }
+
+  std::string_view text_;
+  const std::string& path_;
+  std::size_t i_ = 0;
+  std::uint32_t line_ = 1;
+  std::uint32_t column_ = 1;
+  State state_ = State::kNormal;
+  bool escape_ = false;
+  bool line_start_ = true;  // only spaces and tabs so far on this line, outside strings
+  int depth_ = 0;
+  LoadError error_;
+
+  std::uint32_t cp_column_ = 1;  // original column of the code point being rewritten
+  std::string out_;
+  std::uint32_t out_column_ = 1;  // column of the next rewritten byte; lines are the same
+  PositionMap positions_;
+};
+
+// ---------------------------------------------------------------------------
+// 4. The validator.
+
+// Unwinds from deep inside the validator to load_scenario_text(), which
+// returns the LoadError as a value; never escapes this file.
+struct Failure {
+  LoadError error;
+};
+
+// One kind of table ([[party]], a power, ...): its keys and how to name it.
+struct KeySet {
+  std::string_view context;                // "[[party]]", "power 'exploit'"; empty for the top level
+  std::vector<std::string_view> known;     // accepted keys
+  std::vector<std::string_view> later;     // keys of the contract marked (later)
+};
+
+class Validator {
+ public:
+  Validator(const toml::table& root, const std::string& path, const PositionMap& positions,
+            const LoadOptions& options)
+      : root_(root), path_(path), positions_(positions), options_(options) {
+    for (auto name : kBuiltinProviders)
+      actors_.emplace(std::string(name), ActorEntry{"built-in provider", SourcePos{}});
+  }
+
+  Scenario build() {
+    Scenario s;
+    s.path = path_;
+    check_keys(root_, KeySet{"",
+                             {"title", "description", "seed", "protocols", "party", "provider", "adversary",
+                              "message", "expect"},
+                             {"change", "sweep"}});
+    s.title = required_string(root_, "title", "add a line like: title = \"Alice and Bob\"");
+    if (s.title.empty()) fail(root_.get("title")->source(), "'title' must not be empty", "");
+    if (const auto* node = root_.get("description")) s.description = as_string(*node, "description");
+    if (const auto* node = root_.get("seed")) {
+      const std::int64_t seed = as_integer(*node, "seed");
+      if (seed < 0)
+        fail(node->source(), fmt::format("'seed' must be an unsigned integer, got {}", seed),
+             "use 0 or a positive number");
+      s.seed = static_cast<std::uint64_t>(seed);
+    }
+    s.protocols = read_protocols();
+    for (const auto* t : tables_of("party")) s.parties.push_back(read_party(*t));
+    for (const auto* t : tables_of("provider")) s.providers.push_back(read_provider(*t));
+    // Adversaries and messages name parties, which are all known by now
+    // whatever their order in the file.
+    for (const auto* t : tables_of("adversary")) s.adversaries.push_back(read_adversary(*t));
+    for (const auto* t : tables_of("message")) s.messages.push_back(read_message(*t, s));
+    for (const auto* t : tables_of("expect")) s.expectations.push_back(read_expect(*t, s));
+    return s;
+  }
+
+ private:
+  struct ActorEntry {
+    std::string kind;  // "party", "adversary", "built-in provider"
+    SourcePos pos;
+  };
+
+  SourcePos pos_of(const toml::source_region& region) const {
+    return SourcePos{path_, region.begin.line, positions_.column(region.begin.line, region.begin.column)};
+  }
+
+  [[noreturn]] void fail(const toml::source_region& region, std::string message, std::string hint) const {
+    throw Failure{LoadError{pos_of(region), std::move(message), std::move(hint)}};
+  }
+  [[noreturn]] void fail_file(std::string message, std::string hint) const {
+    throw Failure{LoadError{SourcePos{path_, 0, 0}, std::move(message), std::move(hint)}};
+  }
+
+  std::string where(const SourcePos& pos) const {
+    return pos.line == 0 ? std::string("built in") : fmt::format("line {}, column {}", pos.line, pos.column);
+  }
+
+  // Rejects the first key (in file order) that the table may not hold:
+  // "not supported yet" for a (later) key, "unknown key" with a hint
+  // otherwise.
+  void check_keys(const toml::table& table, const KeySet& keys) const {
+    const toml::key* first = nullptr;
+    for (const auto& [key, value] : table) {
+      (void)value;
+      if (std::find(keys.known.begin(), keys.known.end(), key.str()) != keys.known.end()) continue;
+      const auto& b = key.source().begin;
+      if (first == nullptr || std::pair(b.line, b.column) < std::pair(first->source().begin.line,
+                                                                       first->source().begin.column))
+        first = &key;
+    }
+    if (first == nullptr) return;
+    const std::string_view name = first->str();
+    const std::string in = keys.context.empty() ? std::string() : fmt::format(" in {}", keys.context);
+    if (std::find(keys.later.begin(), keys.later.end(), name) != keys.later.end()) {
+      const std::string shown = (name == "change") ? "[[change]]" : (name == "sweep") ? "[sweep]" : quote(name);
+      fail(first->source(), fmt::format("{} is not supported yet", shown),
+           "the format reserves it for a later version of msgsim; remove it for now");
+    }
+    std::vector<std::string> candidates = to_strings(keys.known);
+    fail(first->source(), fmt::format("unknown key {}{}", quote(name), in),
+         suggestion(name, candidates, "expected one of:"));
+  }
+
+  // --- typed accessors: each names the expected type on mismatch.
+
+  [[noreturn]] void wrong_type(const toml::node& node, std::string_view key, std::string_view expected) const {
+    fail(node.source(), fmt::format("wrong type for '{}': expected {}, got {}", key, expected, type_name(node)), "");
+  }
+
+  std::string as_string(const toml::node& node, std::string_view key) const {
+    if (const auto* v = node.as_string()) return v->get();
+    wrong_type(node, key, "a string");
+  }
+
+  std::int64_t as_integer(const toml::node& node, std::string_view key) const {
+    if (const auto* v = node.as_integer()) return v->get();
+    wrong_type(node, key, "an integer");
+  }
+
+  bool as_bool(const toml::node& node, std::string_view key) const {
+    if (const auto* v = node.as_boolean()) return v->get();
+    wrong_type(node, key, "a boolean (true or false)");
+  }
+
+  const toml::array& as_array(const toml::node& node, std::string_view key, std::string_view of) const {
+    if (const auto* v = node.as_array()) return *v;
+    wrong_type(node, key, fmt::format("an array of {}", of));
+  }
+
+  // The elements of an array of strings, each with its node for positions.
+  std::vector<std::pair<std::string, const toml::node*>> string_list(const toml::node& node,
+                                                                     std::string_view key) const {
+    std::vector<std::pair<std::string, const toml::node*>> out;
+    for (const auto& element : as_array(node, key, "strings")) {
+      const auto* v = element.as_string();
+      if (v == nullptr)
+        fail(element.source(),
+             fmt::format("wrong type for an element of '{}': expected a string, got {}", key, type_name(element)), "");
+      out.emplace_back(v->get(), &element);
+    }
+    return out;
+  }
+
+  std::string required_string(const toml::table& table, std::string_view key, std::string hint,
+                              std::string_view context = "") const {
+    const auto* node = table.get(key);
+    if (node == nullptr) missing(table, key, std::move(hint), context);
+    return as_string(*node, key);
+  }
+
+  [[noreturn]] void missing(const toml::table& table, std::string_view key, std::string hint,
+                            std::string_view context) const {
+    const std::string message = context.empty() ? fmt::format("missing required key '{}'", key)
+                                                : fmt::format("missing required key '{}' in {}", key, context);
+    // The top-level table has no position of its own: the error is about
+    // the whole file.
+    if (&table == &root_) fail_file(message, std::move(hint));
+    fail(table.source(), message, std::move(hint));
+  }
+
+  // A tick: an integer in [0, kMaxTick].
+  std::int64_t as_tick(const toml::node& node, std::string_view key) const {
+    const std::int64_t v = as_integer(node, key);
+    if (v < 0 || v > kMaxTick)
+      fail(node.source(), fmt::format("'{}' out of range: {} is not between 0 and {}", key, v, kMaxTick),
+           "times are ticks counted from 0");
+    return v;
+  }
+
+  // The tables of an array of tables such as [[party]].
+  std::vector<const toml::table*> tables_of(std::string_view key) const {
+    std::vector<const toml::table*> out;
+    const auto* node = root_.get(key);
+    if (node == nullptr) return out;
+    const auto* array = node->as_array();
+    if (array == nullptr)
+      fail(node->source(),
+           fmt::format("wrong type for '{}': expected an array of tables ([[{}]]), got {}", key, key, type_name(*node)),
+           fmt::format("write each entry under its own [[{}]] header", key));
+    for (const auto& element : *array) {
+      const auto* table = element.as_table();
+      if (table == nullptr)
+        fail(element.source(),
+             fmt::format("wrong type for an element of '{}': expected a table, got {}", key, type_name(element)),
+             fmt::format("write each entry under its own [[{}]] header", key));
+      out.push_back(table);
+    }
+    return out;
+  }
+
+  std::vector<std::string> read_protocols() const {
+    const auto* node = root_.get("protocols");
+    const std::vector<std::string> known = options_.known_protocols;
+    const std::string known_list = known.empty() ? "(none registered)" : join(known);
+    if (node == nullptr)
+      fail_file("missing required key 'protocols'",
+                fmt::format("add a line like: protocols = [\"{}\"]; known protocols: {}",
+                            known.empty() ? "imessage" : known.front(), known_list));
+    std::vector<std::string> out;
+    for (const auto& [name, element] : string_list(*node, "protocols")) {
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        fail(element->source(), fmt::format("unknown protocol {}", quote(name)),
+             suggestion(name, known, "known protocols:"));
+      if (std::find(out.begin(), out.end(), name) != out.end())
+        fail(element->source(), fmt::format("duplicate protocol {}", quote(name)), "list each protocol once");
+      out.push_back(name);
+    }
+    if (out.empty())
+      fail(node->source(), "'protocols' must name at least one protocol", fmt::format("known protocols: {}", known_list));
+    return out;
+  }
+
+  // A new actor name: well formed and unique among all actors.
+  std::string read_actor_name(const toml::table& table, std::string_view kind, std::string_view context) {
+    const std::string name = required_string(table, "name", fmt::format("every {} needs a name", context), context);
+    const auto& node = *table.get("name");
+    if (!is_valid_name(name)) {
+      std::string fixed;
+      for (char c : name) fixed += ascii_lower(c);
+      fail(node.source(), fmt::format("invalid {} name {}", kind, quote(name)),
+           is_valid_name(fixed)
+               ? fmt::format("names are lowercase: '{}'", fixed)
+               : std::string("a name starts with a lowercase letter, then lowercase letters, digits, '_' or '-'"));
+    }
+    const auto [it, inserted] = actors_.emplace(name, ActorEntry{std::string(kind), pos_of(node.source())});
+    if (!inserted) {
+      const auto& other = it->second;
+      if (other.pos.line == 0)
+        fail(node.source(), fmt::format("{} name {} collides with the built-in provider '{}'", kind, quote(name), name),
+             "actor names are unique across parties, providers and adversaries; pick another name");
+      fail(node.source(), fmt::format("duplicate actor name {}", quote(name)),
+           fmt::format("{} is already the name of a {} ({}); names are unique across parties, providers and "
+                       "adversaries",
+                       quote(name), other.kind, where(other.pos)));
+    }
+    return name;
+  }
+
+  std::string read_label(const toml::table& table, const std::string& name) const {
+    const auto* node = table.get("label");
+    if (node == nullptr) return name;
+    std::string label = as_string(*node, "label");
+    if (label.empty()) fail(node->source(), "'label' must not be empty", "leave it out to use the name");
+    return label;
+  }
+
+  std::string read_country(const toml::table& table) const {
+    const auto* node = table.get("country");
+    if (node == nullptr) return "US";
+    const std::string code = as_string(*node, "country");
+    if (!is_country_code(code)) {
+      std::string upper;
+      for (char c : code) upper += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      fail(node->source(), fmt::format("invalid country code {}", quote(code)),
+           is_country_code(upper) ? fmt::format("country codes are in capitals: '{}'", upper)
+                                  : std::string("use a two-letter ISO 3166 code in capitals, e.g. \"FR\""));
+    }
+    return code;
+  }
+
+  Party read_party(const toml::table& table) {
+    KeySet keys{"[[party]]", {"name", "label", "country", "devices"}, {}};
+    for (const auto& spec : settings_table()) (spec.supported ? keys.known : keys.later).push_back(spec.name);
+    check_keys(table, keys);
+
+    Party p;
+    p.pos = pos_of(table.source());
+    p.name = read_actor_name(table, "party", "[[party]]");
+    p.label = read_label(table, p.name);
+    p.country = read_country(table);
+    if (const auto* node = table.get("devices")) {
+      const std::vector<std::string> kinds = {"iphone", "ipad", "mac", "android"};
+      p.devices.clear();
+      for (const auto& [kind, element] : string_list(*node, "devices")) {
+        const auto it = std::find(kinds.begin(), kinds.end(), kind);
+        if (it == kinds.end())
+          fail(element->source(), fmt::format("unknown device kind {}", quote(kind)),
+               suggestion(kind, kinds, "device kinds:"));
+        const auto device = static_cast<DeviceKind>(it - kinds.begin());
+        if (std::find(p.devices.begin(), p.devices.end(), device) != p.devices.end())
+          fail(element->source(), fmt::format("device {} listed twice", quote(kind)),
+               "a party has at most one device of each kind");
+        p.devices.push_back(device);
+      }
+      if (p.devices.empty())
+        fail(node->source(), "'devices' must list at least one device", "leave it out for [\"iphone\"]");
+    }
+    // Only supported settings get here: check_keys refused the others.
+    for (const auto& spec : settings_table()) {
+      const auto* node = table.get(spec.name);
+      if (node == nullptr) continue;
+      switch (spec.type) {
+        case SettingType::kBool: p.settings.*spec.flag = as_bool(*node, spec.name); break;
+        case SettingType::kEnum: {
+          const std::string value = as_string(*node, spec.name);
+          const std::vector<std::string> choices = to_strings(spec.choices);
+          if (std::find(choices.begin(), choices.end(), value) == choices.end())
+            fail(node->source(), fmt::format("invalid value {} for '{}'", quote(value), spec.name),
+                 suggestion(value, choices, "expected one of:"));
+          p.settings.*spec.text = value;
+          break;
+        }
+        case SettingType::kTicks: p.settings.*spec.ticks = as_tick(*node, spec.name); break;
+      }
+    }
+    return p;
+  }
+
+  Provider read_provider(const toml::table& table) {
+    check_keys(table, KeySet{"[[provider]]", {"name", "label", "country"}, {}});
+    Provider p;
+    p.pos = pos_of(table.source());
+    p.name = required_string(table, "name", "name the built-in provider to configure, e.g. name = \"apple\"",
+                             "[[provider]]");
+    const auto& node = *table.get("name");
+    const std::vector<std::string> builtins = to_strings(kBuiltinProviders);
+    if (std::find(builtins.begin(), builtins.end(), p.name) == builtins.end())
+      fail(node.source(), fmt::format("unknown provider {}", quote(p.name)),
+           suggestion(p.name, builtins, "[[provider]] configures a built-in provider:"));
+    if (const auto it = provider_pos_.find(p.name); it != provider_pos_.end())
+      fail(node.source(), fmt::format("duplicate [[provider]] {}", quote(p.name)),
+           fmt::format("it is already configured at {}; merge the two", where(it->second)));
+    provider_pos_.emplace(p.name, pos_of(node.source()));
+    p.label = read_label(table, p.name);
+    p.country = read_country(table);
+    return p;
+  }
+
+  // A party named by `key` in `table` (exploit and seize targets, message ends).
+  // A party named by the string at `node` (exploit and seize targets,
+  // message ends). A map lookup: a file with many parties and messages must
+  // not cost parties x messages.
+  std::string party_ref(const toml::node& node, std::string_view key) const {
+    const std::string name = as_string(node, key);
+    const auto it = actors_.find(name);
+    if (it == actors_.end() || it->second.kind != "party")
+      fail(node.source(), fmt::format("unknown party {} in '{}'", quote(name), key),
+           suggestion(name, party_names(), "parties:"));
+    return name;
+  }
+
+  std::vector<std::string> party_names() const {
+    std::vector<std::string> out;
+    for (const auto& [name, entry] : actors_)
+      if (entry.kind == "party") out.push_back(name);
+    return out;
+  }
+
+  Adversary read_adversary(const toml::table& table) {
+    check_keys(table, KeySet{"[[adversary]]", {"name", "label", "country", "powers"}, {}});
+    Adversary a;
+    a.pos = pos_of(table.source());
+    a.name = read_actor_name(table, "adversary", "[[adversary]]");
+    a.label = read_label(table, a.name);
+    a.country = read_country(table);
+    if (const auto* node = table.get("powers")) {
+      for (const auto& element : as_array(*node, "powers", "inline tables such as { power = \"compel\" }")) {
+        const auto* power = element.as_table();
+        if (power == nullptr)
+          fail(element.source(),
+               fmt::format("wrong type for an element of 'powers': expected a table, got {}", type_name(element)),
+               "write a power as { power = \"compel\" }");
+        a.powers.push_back(read_power(*power));
+      }
+    }
+    return a;
+  }
+
+  Power read_power(const toml::table& table) const {
+    const std::vector<std::string> kinds = {"compel", "intercept", "tap", "exploit", "seize"};
+    const std::string kind = required_string(table, "power", "e.g. { power = \"compel\" }", "a power");
+    const auto& kind_node = *table.get("power");
+    if (kind == "ghost")
+      fail(kind_node.source(), "power 'ghost' is not supported yet",
+           "the format reserves it for a later version of msgsim; remove it for now");
+    const auto it = std::find(kinds.begin(), kinds.end(), kind);
+    if (it == kinds.end())
+      fail(kind_node.source(), fmt::format("unknown power {}", quote(kind)), suggestion(kind, kinds, "powers:"));
+
+    Power p;
+    p.kind = static_cast<PowerKind>(it - kinds.begin());
+    p.pos = pos_of(table.source());
+    const std::string context = fmt::format("power '{}'", kind);
+    KeySet keys{context, {"power"}, {}};
+    switch (p.kind) {
+      case PowerKind::kCompel:
+      case PowerKind::kIntercept: keys.known.insert(keys.known.end(), {"at", "providers"}); break;
+      case PowerKind::kTap: keys.known.push_back("at"); break;
+      case PowerKind::kExploit: keys.known.insert(keys.known.end(), {"target", "via", "at", "until"}); break;
+      case PowerKind::kSeize: keys.known.insert(keys.known.end(), {"target", "at"}); break;
+    }
+    check_keys(table, keys);
+
+    // Defaults from the contract's table of powers: compel acts at the end
+    // of the script, the others from tick 0.
+    p.at = (p.kind == PowerKind::kCompel) ? kEndOfScript : 0;
+    if (const auto* node = table.get("at")) {
+      p.at = as_tick(*node, "at");
+    } else if (p.kind == PowerKind::kSeize) {
+      missing(table, "at", "a seizure happens at one tick, e.g. at = 3", context);
+    }
+    if (const auto* node = table.get("providers")) {
+      const std::vector<std::string> builtins = to_strings(kBuiltinProviders);
+      for (const auto& [name, element] : string_list(*node, "providers")) {
+        if (std::find(builtins.begin(), builtins.end(), name) == builtins.end())
+          fail(element->source(), fmt::format("unknown provider {}", quote(name)),
+               suggestion(name, builtins, "built-in providers:"));
+        if (std::find(p.providers.begin(), p.providers.end(), name) != p.providers.end())
+          fail(element->source(), fmt::format("provider {} listed twice", quote(name)), "list each provider once");
+        p.providers.push_back(name);
+      }
+      // An empty list would read as "every provider of the country".
+      if (p.providers.empty())
+        fail(node->source(), "'providers' must name at least one provider",
+             "leave it out for every provider of the adversary's country");
+    }
+    if (p.kind == PowerKind::kExploit || p.kind == PowerKind::kSeize) {
+      const auto* node = table.get("target");
+      if (node == nullptr) missing(table, "target", "name the party whose devices are attacked", context);
+      p.target = party_ref(*node, "target");
+    }
+    if (p.kind == PowerKind::kExploit) {
+      const auto* node = table.get("via");
+      if (node == nullptr) missing(table, "via", "via = \"imessage\" or via = \"facetime\"", context);
+      p.via = as_string(*node, "via");
+      if (p.via == "whatsapp")
+        fail(node->source(), "exploit via 'whatsapp' is not supported yet",
+             "the format reserves it for a later version of msgsim; use imessage or facetime");
+      const std::vector<std::string> surfaces = {"imessage", "facetime"};
+      if (std::find(surfaces.begin(), surfaces.end(), p.via) == surfaces.end())
+        fail(node->source(), fmt::format("unknown attack surface {} in 'via'", quote(p.via)),
+             suggestion(p.via, surfaces, "expected one of:"));
+      if (const auto* until = table.get("until")) {
+        p.until = as_tick(*until, "until");
+        if (p.until < p.at)
+          fail(until->source(), fmt::format("'until' ({}) is before 'at' ({})", p.until, p.at),
+               "an exploit lasts from 'at' to 'until', both included");
+      }
+    }
+    return p;
+  }
+
+  Message read_message(const toml::table& table, const Scenario& s) const {
+    check_keys(table, KeySet{"[[message]]", {"at", "from", "to", "text"}, {}});
+    Message m;
+    m.pos = pos_of(table.source());
+    m.id = static_cast<int>(s.messages.size()) + 1;
+    // Default time: the message's 1-based position in the file.
+    m.at = m.id;
+    if (const auto* node = table.get("at")) m.at = as_tick(*node, "at");
+    const auto* from = table.get("from");
+    if (from == nullptr) missing(table, "from", "name the sending party, e.g. from = \"alice\"", "[[message]]");
+    m.from = party_ref(*from, "from");
+    const auto* to = table.get("to");
+    if (to == nullptr) missing(table, "to", "name the receiving party, e.g. to = \"bob\"", "[[message]]");
+    if (to->is_array())
+      fail(to->source(), "a list of recipients in 'to' is not supported yet",
+           "group messages belong to a later version of msgsim; send one message per recipient");
+    m.to.push_back(party_ref(*to, "to"));
+    if (m.to.front() == m.from)
+      fail(to->source(), fmt::format("'from' and 'to' are the same party {}", quote(m.from)),
+           "a message goes from one party to another");
+    m.text = required_string(table, "text", "add the message, e.g. text = \"See you at 6?\"", "[[message]]");
+    return m;
+  }
+
+  Expectation read_expect(const toml::table& table, const Scenario& s) const {
+    check_keys(table, KeySet{"[[expect]]", {"protocol", "message", "readable_by"}, {}});
+    Expectation e;
+    e.pos = pos_of(table.source());
+    if (const auto* node = table.get("protocol")) {
+      const std::string name = as_string(*node, "protocol");
+      if (std::find(s.protocols.begin(), s.protocols.end(), name) == s.protocols.end())
+        fail(node->source(), fmt::format("protocol {} is not one of this scenario's protocols", quote(name)),
+             suggestion(name, s.protocols, "the scenario's protocols:"));
+      e.protocol = name;
+    }
+    if (const auto* node = table.get("message")) {
+      const std::int64_t index = as_integer(*node, "message");
+      const auto count = static_cast<std::int64_t>(s.messages.size());
+      if (index < 1 || index > count)
+        fail(node->source(),
+             count == 0 ? fmt::format("message {} does not exist: the scenario has no [[message]]", index)
+                        : fmt::format("message {} does not exist: the scenario has {} message{}", index, count,
+                                      count == 1 ? "" : "s"),
+             "messages are numbered from 1 in file order");
+      e.message = static_cast<int>(index);
+    }
+    const auto* node = table.get("readable_by");
+    if (node == nullptr)
+      missing(table, "readable_by", "list who can read the message, e.g. readable_by = [\"alice\", \"bob\"]",
+              "[[expect]]");
+    // A set, not a search of the list: the list may be as long as the
+    // number of actors.
+    std::set<std::string> seen;
+    for (const auto& [name, element] : string_list(*node, "readable_by")) {
+      if (actors_.count(name) == 0) {
+        std::vector<std::string> actors;
+        for (const auto& [actor, entry] : actors_) actors.push_back(actor);
+        fail(element->source(), fmt::format("unknown actor {} in 'readable_by'", quote(name)),
+             suggestion(name, actors, "actors:"));
+      }
+      if (!seen.insert(name).second)
+        fail(element->source(), fmt::format("actor {} listed twice in 'readable_by'", quote(name)),
+             "list each actor once");
+    }
+    // Sorted, as Expectation promises.
+    e.readable_by.assign(seen.begin(), seen.end());
+    return e;
+  }
+
+  const toml::table& root_;
+  const std::string& path_;
+  const PositionMap& positions_;
+  const LoadOptions& options_;
+  // Every actor name seen so far, with the built-in providers, for
+  // uniqueness and reference checks; std::map keeps hints in a stable order.
+  std::map<std::string, ActorEntry> actors_;
+  std::map<std::string, SourcePos> provider_pos_;  // [[provider]] entries seen
+};
+
+// Files up to this size get a position for a failed toml++ assertion; the
+// search re-parses the file about log2(size) times.
+constexpr std::size_t kMaxLocateBytes = 1u << 20;
+
+// True if parsing `ascii` fails one of toml++'s internal checks.
+bool fails_assertion(std::string_view ascii) {
+  try {
+    (void)toml::parse(ascii);
+  } catch (const loader_detail::TomlAssertionFailed&) {
+    return true;
+  } catch (const toml::parse_error&) {
+  }
+  return false;
+}
+
+// toml++ failed an internal check instead of reporting a syntax error (its
+// error checks miss some malformed input, e.g. "a = [1, }" or a date
+// followed by " 0]"). The check carries no position, so find one: the
+// shortest prefix of the text that still fails it ends at the character the
+// parser could not handle (the prefix one byte shorter does not fail, so
+// that last byte is what made the difference).
+LoadError assertion_error(std::string_view ascii, const PositionMap& positions, const std::string& path,
+                          const char* expression) {
+  LoadError error{{path, 0, 0},
+                  fmt::format("invalid TOML: the parser cannot read this (its internal check '{}' failed)", expression),
+                  "a value is probably missing or malformed here"};
+  if (ascii.size() > kMaxLocateBytes) return error;
+  std::size_t good = 0;            // the empty text parses without failing a check
+  std::size_t bad = ascii.size();  // the whole text fails one
+  while (bad - good > 1) {
+    const std::size_t mid = good + (bad - good) / 2;
+    (fails_assertion(ascii.substr(0, mid)) ? bad : good) = mid;
+  }
+  // The byte at `offset` may be the line break that ends its line.
+  const std::string_view before = ascii.substr(0, bad - 1);
+  const std::size_t last_break = before.rfind('\n');
+  const std::size_t line_start = last_break == std::string_view::npos ? 0 : last_break + 1;
+  const auto line = static_cast<std::uint32_t>(1 + std::count(before.begin(), before.end(), '\n'));
+  error.pos.line = line;
+  error.pos.column = positions.column(line, static_cast<std::uint32_t>(before.size() - line_start + 1));
+  return error;
+}
+
+// toml++ phrases errors "Error while parsing X: ..."; messages here start in
+// lower case like every other loader error.
+std::string parser_message(std::string_view description) {
+  std::string out(description);
+  if (!out.empty()) out[0] = ascii_lower(out[0]);
+  return "invalid TOML: " + out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// 5. Public entry points.
+
+std::string LoadError::format() const {
+  std::string out = pos.line == 0 ? fmt::format("{}: error: {}", pos.file, message)
+                                  : fmt::format("{}:{}:{}: error: {}", pos.file, pos.line, pos.column, message);
+  if (!hint.empty()) out += fmt::format("\nhint: {}", hint);
+  return out;
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  if (word.empty() || word.size() > kMaxSuggestLength) return {};
+  // One edit for short words (two edits would turn "at" into "to"), two for
+  // longer ones.
+  const std::size_t max_distance = word.size() <= 3 ? 1 : 2;
+  std::string best;
+  std::size_t best_distance = max_distance + 1;
+  for (const auto& candidate : candidates) {
+    const std::size_t length_gap =
+        candidate.size() > word.size() ? candidate.size() - word.size() : word.size() - candidate.size();
+    if (length_gap > max_distance) continue;
+    const std::size_t d = edit_distance(word, candidate);
+    // Strictly better only: ties go to the earlier candidate, so hints do not
+    // depend on anything but the candidates' order.
+    if (d < best_distance) best = candidate, best_distance = d;
+  }
+  return best;
+}
+
+LoadResult load_scenario_text(std::string_view text, const std::string& path, const LoadOptions& options) {
+  try {
+    auto checked = PreCheck(text, path).run();
+    if (auto* error = std::get_if<LoadError>(&checked)) return std::move(*error);
+    const auto& [ascii, positions] = std::get<PreChecked>(checked);
+    toml::table root;
+    try {
+      root = toml::parse(ascii, std::string_view(path));
+    } catch (const loader_detail::TomlAssertionFailed& failed) {
+      return assertion_error(ascii, positions, path, failed.expression);
+    } catch (const toml::parse_error& e) {
+      const auto& begin = e.source().begin;
+      return LoadError{{path, begin.line, positions.column(begin.line, begin.column)}, parser_message(e.description()),
+                       e.description().find("not representable in 64 bits") != std::string_view::npos
+                           ? "integers must fit in 64 bits (at most 9223372036854775807)"
+                           : ""};
+    }
+    return Validator(root, path, positions, options).build();
+  } catch (const Failure& failure) {
+    return failure.error;
+  } catch (const loader_detail::TomlAssertionFailed& failed) {
+    // From toml++ outside parse() (node access in the validator): never
+    // seen, but it must not escape either.
+    return LoadError{{path, 0, 0}, fmt::format("internal error: toml++ check '{}' failed", failed.expression),
+                     "please report this scenario file to the msgsim developers"};
+  } catch (const std::bad_alloc&) {
+    return LoadError{{path, 0, 0}, "out of memory while reading the scenario", ""};
+  }
+}
+
+LoadResult load_scenario_file(const std::string& path, const LoadOptions& options) {
+  const bool is_stdin = path == "-";
+  std::error_code ec;
+  if (!is_stdin && std::filesystem::is_directory(path, ec))
+    return LoadError{{path, 0, 0}, "cannot read the scenario: it is a directory", ""};
+  std::FILE* file = is_stdin ? stdin : std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return LoadError{{path, 0, 0}, fmt::format("cannot open the scenario: {}", std::strerror(errno)), ""};
+  // Read at most one byte past the limit: enough to refuse an oversized
+  // file (or an endless pipe) without holding it all in memory.
+  std::string text;
+  char buffer[1 << 16];
+  bool read_error = false;
+  while (text.size() <= kMaxScenarioBytes) {
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file);
+    text.append(buffer, n);
+    if (n < sizeof buffer) {
+      read_error = std::ferror(file) != 0;
+      break;
+    }
+  }
+  if (!is_stdin) std::fclose(file);
+  if (read_error) return LoadError{{path, 0, 0}, "cannot read the scenario: read error", ""};
+  return load_scenario_text(text, path, options);
+}
+
+}  // namespace msgsim
