@@ -390,10 +390,29 @@ struct Explanation {
   const std::vector<std::string>* how;
 };
 
+// A chain with every number replaced by '#': two chains with the same shape
+// went the same way (same kinds of keys, same places) and differ only in
+// message numbers and ticks.
+std::string chain_shape(const std::vector<std::string>& how) {
+  std::string out;
+  for (const auto& step : how) {
+    bool in_number = false;
+    for (char c : step) {
+      const bool digit = c >= '0' && c <= '9';
+      if (!digit) out += c;
+      else if (!in_number) out += '#';
+      in_number = digit;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
 // Readable cells of actors outside the conversation (neither sender nor
-// recipient): the ones a reader needs explained. Identical chains of one
-// actor are grouped, so ten messages read the same way print one chain;
-// groups come in the order of their first message, then actor.
+// recipient): the ones a reader needs explained. Chains of one actor with the
+// same shape are grouped, so ten messages read the same way print one chain
+// (the first message's); groups come in the order of their first message,
+// then actor.
 std::vector<Explanation> outsider_readings(const ReportGrid& grid, const std::string& protocol) {
   std::vector<Explanation> out;
   for (const auto& m : grid.report().messages)
@@ -401,7 +420,7 @@ std::vector<Explanation> outsider_readings(const ReportGrid& grid, const std::st
       const Reading& cell = grid.at(protocol, m.id, a.name);
       if (!cell.readable || is_conversation_member(m, a.name)) continue;
       const auto same = std::find_if(out.begin(), out.end(), [&](const Explanation& e) {
-        return e.actor == cell.actor && *e.how == cell.how;
+        return e.actor == cell.actor && chain_shape(*e.how) == chain_shape(cell.how);
       });
       if (same != out.end()) {
         same->messages.push_back(&m);
@@ -413,11 +432,13 @@ std::vector<Explanation> outsider_readings(const ReportGrid& grid, const std::st
 }
 
 // "#1 (alice→bob)" or "#1 (alice→bob), #2 (bob→alice)".
+// With several messages read the same way, says whose chain is shown.
 std::string message_list(const std::vector<const Message*>& messages, std::string_view arrow_sep) {
   std::vector<std::string> parts;
   for (const Message* m : messages)
     parts.push_back(fmt::format("#{} ({}{}{})", m->id, m->from, arrow_sep, join(m->to, ", ")));
-  return join(parts, ", ");
+  if (messages.size() == 1) return parts.front();
+  return fmt::format("{}, the same way (the chain of #{})", join(parts, ", "), messages.front()->id);
 }
 
 // Messages a sender or recipient cannot read: "#2 bob".

@@ -250,10 +250,10 @@ Messages each actor can read, out of 3.
 
 ### imessage
 
-- **apple** reads #1 (alice → bob), #2 (bob → alice):
+- **apple** reads #1 (alice → bob), #2 (bob → alice), the same way (the chain of #1):
   1. bob's iPhone backup holds the Messages in iCloud key
   2. apple decrypted the copy, stored
-- **us-gov** reads #1 (alice → bob), #2 (bob → alice):
+- **us-gov** reads #1 (alice → bob), #2 (bob → alice), the same way (the chain of #1):
   1. us-gov compelled apple at t=5
   2. bob's iPhone backup holds the Messages in iCloud key
   3. apple decrypted the copy, stored
@@ -327,10 +327,10 @@ Summary: messages each actor can read (out of 3)
 └────────────────────┴──────────┴────────┘
 
 How imessage messages were read
-  apple reads #1 (alice→bob), #2 (bob→alice):
+  apple reads #1 (alice→bob), #2 (bob→alice), the same way (the chain of #1):
     1. bob's iPhone backup holds the Messages in iCloud key
     2. apple decrypted the copy, stored
-  us-gov reads #1 (alice→bob), #2 (bob→alice):
+  us-gov reads #1 (alice→bob), #2 (bob→alice), the same way (the chain of #1):
     1. us-gov compelled apple at t=5
     2. bob's iPhone backup holds the Messages in iCloud key
     3. apple decrypted the copy, stored
