@@ -7,23 +7,16 @@
 #include <string>
 
 #include "msgsim/loader.h"
+#include "tests/support/loading.h"
 
 namespace msgsim {
 namespace {
 
 const LoadOptions kOptions{{"imessage", "signal"}};
 
-std::string error_of(std::string_view text) {
-  const LoadResult result = load_scenario_text(text, "s.toml", kOptions);
-  if (const auto* error = std::get_if<LoadError>(&result)) return error->format();
-  return "OK";
-}
+std::string error_of(std::string_view text) { return testing::error_of(text, kOptions); }
 
-Scenario load_ok(std::string_view text) {
-  LoadResult result = load_scenario_text(text, "s.toml", kOptions);
-  if (const auto* error = std::get_if<LoadError>(&result)) ADD_FAILURE() << error->format();
-  return std::get<Scenario>(std::move(result));
-}
+Scenario load_ok(std::string_view text) { return testing::load_ok(text, kOptions); }
 
 const std::string kParties = "protocols = [\"signal\"]\n[[party]]\nname = \"alice\"\n[[party]]\nname = \"bob\"\n";
 

@@ -7,17 +7,14 @@
 #include <string>
 
 #include "msgsim/loader.h"
+#include "tests/support/loading.h"
 
 namespace msgsim {
 namespace {
 
 const LoadOptions kOptions{{"imessage", "signal"}};
 
-std::string error_of(std::string_view text) {
-  const LoadResult result = load_scenario_text(text, "s.toml", kOptions);
-  if (const auto* error = std::get_if<LoadError>(&result)) return error->format();
-  return "OK";
-}
+std::string error_of(std::string_view text) { return testing::error_of(text, kOptions); }
 
 const std::string kRest = "protocols = [\"signal\"]\n[[party]]\nname = \"a\"\n[[party]]\nname = \"b\"\n";
 

@@ -1,6 +1,7 @@
 // The scenario loader: what it accepts (every field, every default) and the
 // exact text of its errors.
 #include "msgsim/loader.h"
+#include "tests/support/loading.h"
 
 #include <gtest/gtest.h>
 
@@ -17,18 +18,9 @@ const LoadOptions kOptions{{"imessage", "signal", "whatsapp"}};
 
 std::string data_dir() { return std::string(MSGSIM_SOURCE_DIR) + "/tests/data/loader"; }
 
-// The formatted error for `text` loaded as "s.toml", or "OK".
-std::string error_of(std::string_view text) {
-  const LoadResult result = load_scenario_text(text, "s.toml", kOptions);
-  if (const auto* error = std::get_if<LoadError>(&result)) return error->format();
-  return "OK";
-}
+std::string error_of(std::string_view text) { return testing::error_of(text, kOptions); }
 
-Scenario load_ok(std::string_view text) {
-  LoadResult result = load_scenario_text(text, "s.toml", kOptions);
-  if (const auto* error = std::get_if<LoadError>(&result)) ADD_FAILURE() << error->format();
-  return std::get<Scenario>(std::move(result));
-}
+Scenario load_ok(std::string_view text) { return testing::load_ok(text, kOptions); }
 
 // Two parties and one protocol: the smallest valid scenario, to which each
 // test appends what it checks.
