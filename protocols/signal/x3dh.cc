@@ -1,5 +1,7 @@
 #include "protocols/signal/x3dh.h"
 
+#include <algorithm>
+
 #include <array>
 
 namespace msgsim::signal {
@@ -38,8 +40,11 @@ IdentityKey make_identity(Rng& rng) {
 }
 
 Bytes encode_public(ByteView x25519_public) {
-  Bytes out{kDjbType};
-  out.insert(out.end(), x25519_public.begin(), x25519_public.end());
+  // Sized up front: GCC 12 warns falsely (-Warray-bounds) on insert after a
+  // one-element brace initialisation.
+  Bytes out(1 + x25519_public.size());
+  out[0] = kDjbType;
+  std::copy(x25519_public.begin(), x25519_public.end(), out.begin() + 1);
   return out;
 }
 
