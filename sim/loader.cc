@@ -783,9 +783,7 @@ class Validator {
           fail(element->source(), fmt::format("unknown device kind {}", quote(kind)),
                suggestion(kind, kinds, "device kinds:"));
         const auto device = static_cast<DeviceKind>(it - kinds.begin());
-        if (std::find(p.devices.begin(), p.devices.end(), device) != p.devices.end())
-          fail(element->source(), fmt::format("device {} listed twice", quote(kind)),
-               "a party has at most one device of each kind");
+        // The same kind may appear twice: a work Mac and a home Mac.
         p.devices.push_back(device);
       }
       if (p.devices.empty())

@@ -356,3 +356,17 @@ TEST(ClosestMatch, FindsTyposWithinTwoEdits) {
 
 }  // namespace
 }  // namespace msgsim
+
+namespace msgsim {
+namespace {
+
+TEST(LoaderTest, ADeviceKindMayAppearTwice) {
+  const Scenario s = testing::load_ok(
+      "title = \"t\"\nprotocols = [\"imessage\"]\n[[party]]\nname = \"bob\"\ndevices = [\"mac\", \"iphone\", \"mac\"]\n",
+      LoadOptions{{"imessage"}});
+  EXPECT_EQ(s.parties.at(0).devices,
+            (std::vector<DeviceKind>{DeviceKind::kMac, DeviceKind::kIphone, DeviceKind::kMac}));
+}
+
+}  // namespace
+}  // namespace msgsim
