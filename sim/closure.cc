@@ -104,18 +104,19 @@ void Closure::try_open(std::size_t sealed, std::size_t with_key) {
   }
 }
 
-void Closure::explain(std::size_t i, std::vector<bool>& seen, std::vector<std::string>& out) const {
-  if (seen[i]) return;
-  seen[i] = true;
+void Closure::explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,
+                      std::vector<std::string>& out) const {
+  if (seen[i] == stamp) return;
+  seen[i] = stamp;
   const Held& h = held_[i];
   if (h.parent == kNone) {
     out.push_back(fmt::format("{}: {}", h.how, h.artifact->label));
     return;
   }
-  explain(h.parent, seen, out);
+  explain(h.parent, stamp, seen, out);
   std::vector<std::string> key_labels;
   for (std::size_t k : h.keys) {
-    explain(k, seen, out);
+    explain(k, stamp, seen, out);
     key_labels.push_back(held_[k].artifact->label);
   }
   out.push_back(fmt::format("opened {} with {} -> {}", held_[h.parent].artifact->label,
@@ -124,6 +125,8 @@ void Closure::explain(std::size_t i, std::vector<bool>& seen, std::vector<std::s
 
 std::vector<Reading> Closure::readings(const Scenario& scenario, const std::string& actor) const {
   std::vector<Reading> out;
+  std::vector<std::uint32_t> seen(held_.size(), 0);
+  std::uint32_t stamp = 0;
   for (const Message& m : scenario.messages) {
     Reading r;
     r.message = m.id;
@@ -134,8 +137,7 @@ std::vector<Reading> Closure::readings(const Scenario& scenario, const std::stri
       if (to_string(p.data) != m.text)
         throw std::logic_error(fmt::format("a model produced a wrong plaintext for message {}", m.id));
       r.readable = true;
-      std::vector<bool> seen(held_.size(), false);
-      explain(it->second, seen, r.how);
+      explain(it->second, ++stamp, seen, r.how);
     }
     out.push_back(std::move(r));
   }

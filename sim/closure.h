@@ -71,7 +71,10 @@ class Closure {
 
   std::size_t insert(Held h);
   void try_open(std::size_t sealed, std::size_t with_key);
-  void explain(std::size_t i, std::vector<bool>& seen, std::vector<std::string>& out) const;
+  // `seen` marks the artifacts already explained in this chain: a stamp per
+  // held artifact, so that each chain costs its length, not the whole store.
+  void explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,
+               std::vector<std::string>& out) const;
 
   const OpenerRegistry& openers_;
   OpeningCache& cache_;

@@ -369,13 +369,16 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     ProtocolResult r = sim.close();
     // Re-project onto the report's actor list (which may include providers
     // that this protocol does not use: they read nothing here).
+    std::map<std::pair<int, std::string_view>, const Reading*> index;
+    for (const Reading& rd : r.readings) index.emplace(std::make_pair(rd.message, std::string_view(rd.actor)), &rd);
     ProtocolResult projected;
     projected.protocol = r.protocol;
     projected.notes = r.notes;
+    projected.readings.reserve(scenario.messages.size() * report.actors.size());
     for (const Message& msg : scenario.messages)
       for (const Actor& a : report.actors) {
-        const Reading* found = r.find(msg.id, a.name);
-        projected.readings.push_back(found ? *found : Reading{msg.id, a.name, false, {}});
+        auto found = index.find(std::make_pair(msg.id, std::string_view(a.name)));
+        projected.readings.push_back(found != index.end() ? *found->second : Reading{msg.id, a.name, false, {}});
       }
     report.results.push_back(std::move(projected));
   }

@@ -411,17 +411,16 @@ std::string chain_shape(const std::vector<std::string>& how) {
 // then actor.
 std::vector<Explanation> outsider_readings(const ReportGrid& grid, const std::string& protocol) {
   std::vector<Explanation> out;
+  std::map<std::pair<std::string, std::string>, std::size_t> group;  // (actor, chain shape) -> index in out
   for (const auto& m : grid.report().messages)
     for (const auto& a : grid.report().actors) {
       const Reading& cell = grid.at(protocol, m.id, a.name);
       if (!cell.readable || is_conversation_member(m, a.name)) continue;
-      const auto same = std::find_if(out.begin(), out.end(), [&](const Explanation& e) {
-        return e.actor == cell.actor && chain_shape(*e.how) == chain_shape(cell.how);
-      });
-      if (same != out.end()) {
-        same->messages.push_back(&m);
-      } else {
+      const auto [it, fresh] = group.emplace(std::make_pair(cell.actor, chain_shape(cell.how)), out.size());
+      if (fresh) {
         out.push_back({cell.actor, {&m}, &cell.how});
+      } else {
+        out[it->second].messages.push_back(&m);
       }
     }
   return out;

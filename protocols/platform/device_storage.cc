@@ -31,6 +31,9 @@ struct DeviceStorage::Impl {
   std::map<NodeId, ArtifactPtr> protection_keys;    // per device
   std::map<std::string, ArtifactPtr> backup_keys;   // per party (account)
   std::vector<File> files;
+  // Files written or erased since the last backup: iCloud Backup is
+  // incremental, and so is the work at the end of a tick.
+  std::vector<std::size_t> changed;
 };
 
 DeviceStorage::DeviceStorage(bool force_icloud_backup) : impl_(std::make_unique<Impl>()) {
@@ -78,6 +81,7 @@ FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content
                                                  content->label));
   ctx.store(device, sealed);
   impl_->files.push_back({device, std::move(content), std::move(sealed), nullptr, backup, true});
+  if (backup == Backup::kIncluded) impl_->changed.push_back(impl_->files.size() - 1);
   return FileHandle{device, impl_->files.size() - 1};
 }
 
@@ -86,13 +90,17 @@ void DeviceStorage::erase(Context& ctx, const FileHandle& file) {
   if (!f.alive) return;
   f.alive = false;
   ctx.remove(f.device, f.on_device);
+  if (f.backup == Backup::kIncluded) impl_->changed.push_back(file.index);
 }
 
 void DeviceStorage::end_of_tick(Context& ctx) {
   const World& w = ctx.world();
-  for (Impl::File& f : impl_->files) {
+  std::vector<std::size_t> changed;
+  changed.swap(impl_->changed);
+  for (std::size_t index : changed) {
+    Impl::File& f = impl_->files[index];
     const Node& dev = w.node(f.device);
-    if (f.backup == Backup::kExcluded || !has_icloud_backup(dev.device) || !backs_up(ctx, dev.owner)) continue;
+    if (!has_icloud_backup(dev.device) || !backs_up(ctx, dev.owner)) continue;
     const NodeId apple = *w.server("apple");
     if (!f.alive) {
       // The next backup no longer carries a deleted file.
