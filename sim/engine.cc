@@ -4,9 +4,13 @@
 #include "msgsim/engine.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -228,19 +232,25 @@ struct Simulation::Impl final : Context {
     }
   }
 
-  void play() {
+  void play(const std::function<void()>& on_message) {
     install_observers();
     tick = 0;
     model->provision(*this);
     std::set<std::int64_t> ticks{0};
-    for (const Message& m : sc.messages) ticks.insert(m.at);
+    std::map<std::int64_t, std::vector<const Message*>> by_tick;  // file order within a tick
+    for (const Message& m : sc.messages) {
+      ticks.insert(m.at);
+      by_tick[m.at].push_back(&m);
+    }
     for (const Adversary& a : sc.adversaries)
       for (const Power& p : a.powers)
         if (p.at != kEndOfScript) ticks.insert(p.at);
     for (std::int64_t t : ticks) {
       tick = t;
-      for (const Message& m : sc.messages)
-        if (m.at == t) model->send(*this, m);
+      for (const Message* m : by_tick[t]) {
+        model->send(*this, *m);
+        if (on_message) on_message();
+      }
       model->end_of_tick(*this);
       act(t, false);
     }
@@ -279,7 +289,7 @@ Simulation::Simulation(const Scenario& scenario, const ModelInfo& model, std::un
     : impl_(std::make_unique<Impl>(scenario, model, std::move(rng))) {}
 Simulation::~Simulation() = default;
 
-void Simulation::run() { impl_->play(); }
+void Simulation::run(const std::function<void()>& on_message) { impl_->play(on_message); }
 
 const std::vector<Actor>& Simulation::actors() const { return impl_->actor_list; }
 
@@ -362,10 +372,23 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     report.protocols.push_back(name);
   }
   report.actors = scenario_actors(scenario, models);
-  for (const ModelInfo* m : models) {
+  report.results.resize(models.size());
+
+  // Progress, shared by the workers.
+  const std::size_t total = models.size() * scenario.messages.size();
+  std::atomic<std::size_t> done{0};
+  const std::size_t step = std::max<std::size_t>(1, total / 200);
+  auto tick_progress = [&] {
+    const std::size_t d = ++done;
+    if (options.progress && (d % step == 0 || d == total)) options.progress(d, total);
+  };
+
+  // One protocol: its own world, its own random stream, its own slot.
+  auto run_one = [&](std::size_t i) {
+    const ModelInfo* m = models[i];
     auto rng = report.seed ? make_seeded_rng(*report.seed, m->name) : make_system_rng();
     Simulation sim(scenario, *m, std::move(rng));
-    sim.run();
+    sim.run(tick_progress);
     ProtocolResult r = sim.close();
     // Re-project onto the report's actor list (which may include providers
     // that this protocol does not use: they read nothing here).
@@ -380,7 +403,32 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
         auto found = index.find(std::make_pair(msg.id, std::string_view(a.name)));
         projected.readings.push_back(found != index.end() ? *found->second : Reading{msg.id, a.name, false, {}});
       }
-    report.results.push_back(std::move(projected));
+    report.results[i] = std::move(projected);
+  };
+
+  unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, models.size()));
+  if (jobs <= 1) {
+    for (std::size_t i = 0; i < models.size(); ++i) run_one(i);
+  } else {
+    // Workers take the next protocol; the first exception is rethrown here.
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    std::vector<std::thread> workers;
+    for (unsigned w = 0; w < jobs; ++w)
+      workers.emplace_back([&] {
+        for (std::size_t i; (i = next++) < models.size();) {
+          try {
+            run_one(i);
+          } catch (...) {
+            std::lock_guard lock(failure_mutex);
+            if (!failure) failure = std::current_exception();
+          }
+        }
+      });
+    for (auto& t : workers) t.join();
+    if (failure) std::rethrow_exception(failure);
   }
   for (const Expectation& e : scenario.expectations) {
     for (const ProtocolResult& r : report.results) {

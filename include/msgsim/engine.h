@@ -31,7 +31,8 @@ class Simulation {
   Simulation& operator=(const Simulation&) = delete;
 
   // Provision, then play the timeline and the adversary actions.
-  void run();
+  // `on_message`, if set, is called after each message is played.
+  void run(const std::function<void()>& on_message = {});
 
   // Deletes every artifact matching `pred` from every store, journal and
   // adversary capture, as if it had never existed. For experiments and tests
@@ -54,9 +55,19 @@ class Simulation {
 // adversaries.
 std::vector<Actor> scenario_actors(const Scenario& scenario, const std::vector<const ModelInfo*>& models);
 
+// Called as messages are played: how many (protocol, message) steps are done
+// out of how many. Called from worker threads, possibly at once: it must be
+// thread-safe and cheap (it is called at most a few hundred times a run).
+using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
+
 struct RunOptions {
   std::vector<std::string> only_protocols;  // empty: every protocol of the scenario
   std::optional<std::uint64_t> seed;        // overrides the scenario's seed
+  // Protocols run in parallel on this many threads; 0 = every core. The
+  // report is the same for every value: each protocol has its own world and
+  // its own random stream, and results are assembled in protocol order.
+  unsigned jobs = 0;
+  ProgressFn progress;  // optional
 };
 
 // Runs every protocol and checks the expectations. Protocol names must be
