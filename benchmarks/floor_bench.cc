@@ -1,0 +1,147 @@
+// benchmarks/floor_bench.cc: the floor. The libsodium work a model does per
+// message (per device copy), called directly, with no engine, world,
+// evidence, storage or report around it.
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+#include "benchmarks/bench.h"
+#include "msgsim/crypto.h"
+#include "protocols/signal/ratchet.h"
+#include "protocols/signal/x3dh.h"
+
+namespace msgsim::bench {
+namespace {
+
+// A text of the length the whole-run conversations send.
+const Bytes& payload() {
+  static const Bytes p = [] {
+    Bytes out;
+    append_u64(out, 123);
+    append_framed(out, to_bytes("message 123 of a long conversation"));
+    return out;
+  }();
+  return p;
+}
+
+// One iMessage device copy, both ends, as protocols/imessage/imessage.cc does
+// it: the sender draws a message key, AEAD-encrypts the payload, seals the key
+// to the device's X25519 key and signs (wrapped key, ciphertext) with Ed25519;
+// the device verifies, unseals the key and decrypts.
+void BM_IMessageCopy(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-imessage");
+  crypto::DhKeyPair device = crypto::dh_keypair(*rng);
+  crypto::SignKeyPair sender = crypto::sign_keypair(*rng);
+  Bytes associated;
+  append_framed(associated, sender.public_key);
+  append_framed(associated, device.public_key);
+  for (auto _ : state) {
+    const SecretBytes mk = rng->secret(crypto::kKeySize);
+    Bytes ciphertext = crypto::aead_encrypt(*rng, mk, payload(), associated);
+    Bytes wrapped = crypto::seal(*rng, device.public_key, mk.view());
+    Bytes signed_part;
+    append_framed(signed_part, wrapped);
+    append_framed(signed_part, ciphertext);
+    Bytes signature = crypto::sign(sender.secret, signed_part);
+
+    if (!crypto::verify(sender.public_key, signed_part, signature)) throw std::logic_error("floor: verify");
+    auto key = crypto::seal_open(device.secret, device.public_key, wrapped);
+    if (!key) throw std::logic_error("floor: seal_open");
+    auto plain = crypto::aead_decrypt(SecretBytes(std::move(*key)), ciphertext, associated);
+    if (!plain) throw std::logic_error("floor: aead_decrypt");
+    benchmark::DoNotOptimize(plain->data());
+  }
+}
+
+struct SignalPair {
+  signal::IdentityKey alice_id, bob_id;
+  signal::SignedPreKey bob_spk;
+  std::vector<signal::OneTimePreKey> bob_opk;
+  signal::PreKeyBundle bundle;
+};
+
+SignalPair make_pair(Rng& rng) {
+  SignalPair p{signal::make_identity(rng), signal::make_identity(rng), {}, {}, {}};
+  p.bob_spk = signal::make_signed_prekey(rng, p.bob_id, 1);
+  p.bob_opk = signal::make_one_time_prekeys(rng, 1, 1);
+  p.bundle = {p.bob_id.dh.public_key, p.bob_id.sign.public_key, 1, p.bob_spk.key.public_key,
+              p.bob_spk.signature,    1u,                       p.bob_opk[0].key.public_key};
+  return p;
+}
+
+struct Sessions {
+  signal::Session alice;
+  signal::Session bob;
+};
+
+// X3DH as the model runs it for a first message: Alice's side (signature
+// check, ephemeral key, four DHs, HKDF) and her Session; Bob's four DHs and
+// his Session.
+Sessions x3dh(Rng& rng, const SignalPair& p) {
+  auto init = signal::x3dh_initiate(rng, p.alice_id, p.bundle);
+  if (!init) throw std::logic_error("floor: x3dh_initiate");
+  auto sk = signal::x3dh_respond(p.bob_id.dh.secret, p.bob_spk.key.secret, &p.bob_opk[0].key.secret,
+                                 p.alice_id.dh.public_key, init->ephemeral_key);
+  if (!sk) throw std::logic_error("floor: x3dh_respond");
+  signal::Session a = signal::Session::initiate(rng, std::move(init->shared_secret), init->associated,
+                                                init->ephemeral_key, p.bob_spk.key.public_key);
+  signal::Session b = signal::Session::respond(
+      std::move(*sk), signal::x3dh_associated(p.alice_id.dh.public_key, p.bob_id.dh.public_key), init->ephemeral_key,
+      {p.bob_spk.key.public_key, p.bob_spk.key.secret.clone()});
+  return {std::move(a), std::move(b)};
+}
+
+void send(Rng& rng, signal::Session& from, signal::Session& to, bool expect_step) {
+  signal::Session::Sent sent = from.encrypt(rng, payload());
+  signal::Session::Received got = to.decrypt(rng, sent.message);
+  if (!got.ok() || got.stepped != expect_step) throw std::logic_error("floor: ratchet");
+  benchmark::DoNotOptimize(got.plaintext.data());
+}
+
+void BM_SignalX3dh(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-x3dh");
+  const SignalPair p = make_pair(*rng);
+  for (auto _ : state) {
+    Sessions s = x3dh(*rng, p);
+    benchmark::DoNotOptimize(&s);
+  }
+}
+
+// Alice sends and Bob receives on the same chains: one chain step each side.
+void BM_SignalChain(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-chain");
+  const SignalPair p = make_pair(*rng);
+  Sessions s = x3dh(*rng, p);
+  send(*rng, s.alice, s.bob, true);  // Bob's first receiving chain
+  for (auto _ : state) send(*rng, s.alice, s.bob, false);
+}
+
+// The two take turns: every message carries a new ratchet key, so the
+// receiver makes a DH step (two DHs, two root-KDF steps, a new key pair).
+void BM_SignalStep(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-step");
+  const SignalPair p = make_pair(*rng);
+  Sessions s = x3dh(*rng, p);
+  send(*rng, s.alice, s.bob, true);
+  bool bob_turn = true;
+  for (auto _ : state) {
+    if (bob_turn)
+      send(*rng, s.bob, s.alice, true);
+    else
+      send(*rng, s.alice, s.bob, true);
+    bob_turn = !bob_turn;
+  }
+}
+
+}  // namespace
+
+void register_floor_benchmarks() {
+  benchmark::RegisterBenchmark(kFloorIMessageCopy, BM_IMessageCopy)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorSignalChain, BM_SignalChain)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorSignalStep, BM_SignalStep)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorSignalX3dh, BM_SignalX3dh)->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace msgsim::bench
