@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "msgsim/engine.h"
+#include "msgsim/generate.h"
 #include "msgsim/loader.h"
 #include "msgsim/report.h"
 #include "msgsim/scenario.h"
@@ -111,6 +112,8 @@ Usage:
   msgsim run FILE [options]     run a scenario: who can read each message, and how
   msgsim validate FILE          check a scenario file without running it
   msgsim list [--details]       list the protocol models (and the settings, powers, providers)
+  msgsim generate --parties N --messages M --seed S [options]
+                                write a random, valid scenario of any size (performance work)
   msgsim help [COMMAND]         show this help, or a command's
   msgsim --version              print the version
 
@@ -123,6 +126,7 @@ Examples:
   msgsim run lesson.toml --protocol imessage --seed 7 --format json
   msgsim validate lesson.toml
   msgsim list --details
+  msgsim generate --parties 1000 --messages 1000000 --seed 1 -o big.toml
 
 Exit status: 0 done and every expectation holds, 1 an expectation failed,
 2 invalid scenario or command line.
@@ -179,9 +183,34 @@ Examples:
   msgsim list --details | less
 )usage";
 
+constexpr std::string_view kGenerateUsage = R"usage(Usage: msgsim generate --parties N --messages M --seed S [options]
+
+Writes a random scenario that msgsim loads: N parties p0001, p0002, ...
+(devices, iCloud settings and countries at random), M messages between random
+pairs, about ten per tick, and four adversaries (US authorities who compel and
+intercept, French authorities who compel, a spyware vendor exploiting one
+party, the police seizing one party's devices). No expectations. The same
+options write the same bytes; the file names the command that made it.
+
+Options:
+      --parties N           number of parties, 2 to 100000
+      --messages M          number of messages, 0 to 1000000
+      --seed S              the randomness, written as the scenario's seed (0 to 2^63-1)
+      --protocols A,B,...   the scenario's protocols (default: imessage,imessage-icloud,signal)
+  -o, --output FILE         write the scenario to FILE instead of standard output
+  -h, --help                show this help
+
+Examples:
+  msgsim generate --parties 3 --messages 4 --seed 1
+  msgsim generate --parties 1000 --messages 1000000 --seed 1 -o big.toml
+  msgsim generate --parties 50 --messages 500 --seed 7 --protocols signal | msgsim run - -q
+
+Exit status: 0 written, 2 invalid options or FILE cannot be written.
+)usage";
+
 constexpr std::string_view kHelpUsage = R"usage(Usage: msgsim help [COMMAND]
 
-Shows the overview, or the help of COMMAND (run, validate, list).
+Shows the overview, or the help of COMMAND (run, validate, list, generate).
 )usage";
 
 // ---------------------------------------------------------------------------
@@ -550,6 +579,83 @@ int cmd_list(const std::vector<std::string>& args, const Io& io) {
 }
 
 // ---------------------------------------------------------------------------
+// msgsim generate
+
+// The value of a whole-number option, or the error that says what it takes.
+std::variant<std::uint64_t, UsageError> parse_count(std::string_view option, const std::string& value,
+                                                    std::string_view range, std::string_view example) {
+  if (auto v = parse_seed(value)) return *v;
+  return UsageError{fmt::format("{} '{}' is not a number", option, value),
+                    fmt::format("{} takes a whole number from {}, e.g. {} {}", option, range, option, example)};
+}
+
+int cmd_generate(const std::vector<std::string>& args, const Io& io) {
+  CLI::App app;
+  app.set_help_flag();  // -h/--help print the hand-written usage instead
+  bool help = false;
+  std::string parties, messages, seed, protocols, output;
+  app.add_flag("-h,--help", help);
+  app.add_option("--parties", parties);
+  app.add_option("--messages", messages);
+  app.add_option("--seed", seed);
+  app.add_option("--protocols", protocols);
+  app.add_option("-o,--output", output);
+  if (auto e = parse(app, "generate", args, {"--parties", "--messages", "--seed", "--protocols", "--output", "--help"}))
+    return fail(io, *e);
+  if (help) {
+    io.out() << kGenerateUsage;
+    return kExitOk;
+  }
+  GenerateOptions options;
+  struct Count {
+    std::string_view option;
+    const std::string& value;
+    std::uint64_t& target;
+    std::string_view range;
+    std::string_view example;
+  };
+  const std::string parties_range = fmt::format("2 to {}", kMaxGeneratedParties);
+  const std::string messages_range = fmt::format("0 to {}", kMaxGeneratedMessages);
+  for (const Count& c : {Count{"--parties", parties, options.parties, parties_range, "100"},
+                         Count{"--messages", messages, options.messages, messages_range, "1000"},
+                         Count{"--seed", seed, options.seed, "0 to 9223372036854775807", "1"}}) {
+    if (app.count(std::string(c.option)) == 0)
+      return fail(io, {fmt::format("'msgsim generate' needs {}", c.option),
+                       "e.g. msgsim generate --parties 100 --messages 1000 --seed 1; see 'msgsim generate --help'"});
+    auto v = parse_count(c.option, c.value, c.range, c.example);
+    if (const auto* e = std::get_if<UsageError>(&v)) return fail(io, *e);
+    c.target = std::get<std::uint64_t>(v);
+  }
+  if (app.count("--protocols") > 0) {
+    options.protocols.clear();
+    std::string_view rest = protocols;
+    while (true) {
+      const std::size_t comma = rest.find(',');
+      options.protocols.emplace_back(rest.substr(0, comma));
+      if (options.protocols.back().empty())
+        return fail(io, {fmt::format("--protocols '{}' has an empty name", protocols),
+                         "separate the names with single commas, e.g. --protocols imessage,signal"});
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (auto e = check_generate_options(options, model_names())) return fail(io, {e->message, e->hint});
+
+  if (output.empty() || output == "-") {
+    generate_scenario(options, io.out());
+    io.out() << std::flush;
+    return kExitOk;
+  }
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  if (file) generate_scenario(options, file);
+  file.close();
+  if (!file)
+    return fail(io, {fmt::format("cannot write the scenario to '{}': {}", output, std::strerror(errno)),
+                     "check that the folder exists and that you may write there"});
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
 // The table of subcommands
 
 struct Command {
@@ -564,6 +670,7 @@ constexpr Command kCommands[] = {
     {"run", kRunUsage, cmd_run},
     {"validate", kValidateUsage, cmd_validate},
     {"list", kListUsage, cmd_list},
+    {"generate", kGenerateUsage, cmd_generate},
     {"help", kHelpUsage, cmd_help},
 };
 

@@ -3,6 +3,7 @@
 #include "sim/cli/cli.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,7 +67,7 @@ TEST(CliHelp, ListsCommandsAndExamples) {
 }
 
 TEST(CliHelp, EachCommandHasItsOwnUsage) {
-  for (const std::string command : {"run", "validate", "list"}) {
+  for (const std::string command : {"run", "validate", "list", "generate"}) {
     const Outcome o = run({command, "--help"});
     EXPECT_EQ(o.code, kExitOk) << command;
     EXPECT_TRUE(o.out.starts_with("Usage: msgsim " + command)) << o.out;
@@ -98,10 +99,10 @@ TEST(CliErrors, UnknownCommandSuggestsTheClosest) {
   EXPECT_EQ(o.out, "");
   EXPECT_EQ(o.err,
             "msgsim: error: unknown command 'rnu'\n"
-            "hint: did you mean 'run'? (commands: run, validate, list, help)\n");
+            "hint: did you mean 'run'? (commands: run, validate, list, generate, help)\n");
   EXPECT_EQ(run({"valdate"}).err,
             "msgsim: error: unknown command 'valdate'\n"
-            "hint: did you mean 'validate'? (commands: run, validate, list, help)\n");
+            "hint: did you mean 'validate'? (commands: run, validate, list, generate, help)\n");
 }
 
 TEST(CliErrors, UnrelatedCommandListsTheCommands) {
@@ -109,7 +110,7 @@ TEST(CliErrors, UnrelatedCommandListsTheCommands) {
   EXPECT_EQ(o.code, kExitUsage);
   EXPECT_EQ(o.err,
             "msgsim: error: unknown command 'frobnicate'\n"
-            "hint: commands: run, validate, list, help; see 'msgsim --help'\n");
+            "hint: commands: run, validate, list, generate, help; see 'msgsim --help'\n");
 }
 
 TEST(CliErrors, UnknownFormatListsTheFormats) {
@@ -381,6 +382,79 @@ TEST(CliRun, ReadsTheScenarioFromStandardInput) {
   const Outcome from_stdin = run({"run", "-", "--format", "csv"}, text);
   EXPECT_EQ(from_stdin.code, kExitOk) << from_stdin.err;
   EXPECT_EQ(from_stdin.out, run({"run", data("two_messages.toml"), "--format", "csv"}).out);
+}
+
+// ---------------------------------------------------------------------------
+// msgsim generate
+
+TEST(CliGenerate, WritesAScenarioThatValidatesAndRuns) {
+  const Outcome g = run({"generate", "--parties", "6", "--messages", "30", "--seed", "4"});
+  EXPECT_EQ(g.code, kExitOk) << g.err;
+  EXPECT_EQ(g.err, "");
+  const Outcome v = run({"validate", "-"}, g.out);
+  EXPECT_EQ(v.code, kExitOk) << v.err;
+  EXPECT_EQ(v.out, "-: ok (6 parties, 30 messages, 3 protocols)\n");
+  const Outcome r = run({"run", "-", "--format", "csv", "--protocol", "signal"}, g.out);
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+}
+
+TEST(CliGenerate, SameOptionsInAnyOrderGiveTheSameBytes) {
+  const Outcome a = run({"generate", "--parties", "5", "--messages", "50", "--seed", "3", "--protocols", "signal"});
+  const Outcome b = run({"generate", "--protocols=signal", "--seed", "3", "--messages", "50", "--parties", "5"});
+  EXPECT_EQ(a.code, kExitOk) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out, run({"generate", "--parties", "5", "--messages", "50", "--seed", "4", "--protocols", "signal"}).out);
+}
+
+TEST(CliGenerate, OutputFileGetsTheScenario) {
+  const fs::path path = fs::temp_directory_path() / fmt::format("msgsim_cli_test_{}.toml", ::getpid());
+  const Outcome o = run({"generate", "--parties", "3", "--messages", "4", "--seed", "1", "-o", path.string()});
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.out, "");
+  const std::string written = slurp(path.string());
+  fs::remove(path);
+  EXPECT_EQ(written, run({"generate", "--parties", "3", "--messages", "4", "--seed", "1"}).out);
+  const Outcome bad =
+      run({"generate", "--parties", "3", "--messages", "4", "--seed", "1", "-o", "/nonexistent-dir/big.toml"});
+  EXPECT_EQ(bad.code, kExitUsage);
+  EXPECT_TRUE(bad.err.starts_with("msgsim: error: cannot write the scenario to '/nonexistent-dir/big.toml': "))
+      << bad.err;
+}
+
+TEST(CliGenerate, BadOptionsExit2WithAHint) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::vector<Case> cases{
+      {{"generate", "--parties", "3", "--messages", "4"},
+       "msgsim: error: 'msgsim generate' needs --seed\n"
+       "hint: e.g. msgsim generate --parties 100 --messages 1000 --seed 1; see 'msgsim generate --help'\n"},
+      {{"generate", "--parties", "many", "--messages", "4", "--seed", "1"},
+       "msgsim: error: --parties 'many' is not a number\n"
+       "hint: --parties takes a whole number from 2 to 100000, e.g. --parties 100\n"},
+      {{"generate", "--parties", "3", "--messages", "-4", "--seed", "1"},
+       "msgsim: error: --messages '-4' is not a number\n"
+       "hint: --messages takes a whole number from 0 to 1000000, e.g. --messages 1000\n"},
+      {{"generate", "--parties", "1", "--messages", "4", "--seed", "1"},
+       "msgsim: error: --parties must be at least 2, got 1\n"
+       "hint: a message goes between two different parties, e.g. --parties 10\n"},
+      {{"generate", "--parties", "3", "--messages", "4", "--seed", "1", "--protocols", "imessage,signl"},
+       "msgsim: error: unknown protocol 'signl' in --protocols\n"
+       "hint: did you mean 'signal'? (protocols: " + fmt::format("{}", fmt::join(model_names(), ", ")) + ")\n"},
+      {{"generate", "--parties", "3", "--messages", "4", "--seed", "1", "--protocols", "signal,,imessage"},
+       "msgsim: error: --protocols 'signal,,imessage' has an empty name\n"
+       "hint: separate the names with single commas, e.g. --protocols imessage,signal\n"},
+      {{"generate", "--parties", "3", "--messages", "4", "--seed", "1", "--mesages", "5"},
+       "msgsim: error: unknown option '--mesages' for 'msgsim generate'\n"
+       "hint: did you mean '--messages'? (see 'msgsim generate --help')\n"},
+  };
+  for (const auto& c : cases) {
+    const Outcome o = run(c.args);
+    EXPECT_EQ(o.code, kExitUsage) << fmt::format("{}", fmt::join(c.args, " "));
+    EXPECT_EQ(o.out, "");
+    EXPECT_EQ(o.err, c.err);
+  }
 }
 
 // ---------------------------------------------------------------------------
