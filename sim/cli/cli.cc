@@ -20,6 +20,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <chrono>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -145,6 +147,7 @@ Options:
       --no-color        no colours (also off when NO_COLOR is set or output is not a terminal)
       --no-explain      table and markdown: leave out the step-by-step explanations
   -q, --quiet           print no report, only failed expectations and errors
+  -j, --jobs N          run the protocols on N threads (default: every core; same output for any N)
   -h, --help            show this help
 
 Examples:
@@ -295,7 +298,44 @@ struct RunArgs {
   bool no_color = false;
   bool no_explain = false;
   bool quiet = false;
+  unsigned jobs = 0;  // 0: every core
 };
+
+// Progress on a terminal's stderr: messages played (per protocol), the rate
+// and the time left, redrawn in place; silent for runs under a second.
+// The callback comes from worker threads, hence the mutex.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::ostream& err) : err_(err), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressLine() {
+    if (shown_) err_ << "\r\033[K" << std::flush;  // leave a clean line for what follows
+  }
+
+  void update(std::size_t done, std::size_t total) {
+    std::lock_guard lock(mutex_);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed < 1.0) return;
+    const double rate = static_cast<double>(done) / elapsed;
+    const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    err_ << fmt::format("\r\033[Kmsgsim: {} of {} messages played ({:.0f}/s, about {:.0f} s left)", done, total,
+                        rate, left)
+         << std::flush;
+    shown_ = true;
+  }
+
+ private:
+  std::ostream& err_;
+  std::chrono::steady_clock::time_point start_;
+  std::mutex mutex_;
+  bool shown_ = false;
+};
+
+std::optional<unsigned> parse_jobs(std::string_view s) {
+  unsigned v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v == 0 || v > 1024) return std::nullopt;
+  return v;
+}
 
 std::optional<std::uint64_t> parse_seed(std::string_view s) {
   std::uint64_t v = 0;
@@ -349,8 +389,10 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   RunArgs a;
   std::string format = "table";
   std::string seed;
+  std::string jobs;
   app.add_flag("-h,--help", help);
   app.add_option("file", a.file);
+  app.add_option("-j,--jobs", jobs);
   app.add_option("-f,--format", format);
   app.add_option("-p,--protocol", a.protocols)->allow_extra_args(false);
   app.add_option("--seed", seed);
@@ -360,7 +402,7 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   app.add_flag("-q,--quiet", a.quiet);
   if (auto e = parse(app, "run", args,
                      {"--format", "--protocol", "--seed", "--output", "--no-color", "--no-explain", "--quiet",
-                      "--help"}))
+                      "--jobs", "--help"}))
     return fail(io, *e);
   if (help) {
     io.out() << kRunUsage;
@@ -382,6 +424,12 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
                        "a seed is a whole number from 0 to 18446744073709551615, e.g. --seed 7"});
   }
 
+  if (app.count("--jobs") > 0) {
+    const auto j = parse_jobs(jobs);
+    if (!j) return fail(io, {fmt::format("--jobs '{}' is not a number of threads", jobs), "use 1 to 1024, e.g. -j 2"});
+    a.jobs = *j;
+  }
+
   LoadResult loaded = load(io, a.file);
   if (const auto* error = std::get_if<LoadError>(&loaded)) {
     io.err() << error->format() << "\n";
@@ -391,6 +439,12 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
 
   RunOptions options;
   options.seed = a.seed;
+  options.jobs = a.jobs;
+  std::optional<ProgressLine> progress;
+  if (io.streams.progress_terminal) {
+    progress.emplace(io.err());
+    options.progress = [&progress](std::size_t done, std::size_t total) { progress->update(done, total); };
+  }
   if (!a.protocols.empty()) {
     auto selected = select_protocols(scenario, a.protocols);
     if (const auto* e = std::get_if<UsageError>(&selected)) return fail(io, *e);
@@ -398,6 +452,7 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   }
 
   const Report report = run_scenario(scenario, options, find_model);
+  progress.reset();  // clears the progress line before the report
 
   RenderOptions render_options;
   const bool to_stdout = a.output.empty() || a.output == "-";
@@ -748,7 +803,8 @@ int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   const char* no_color = std::getenv("NO_COLOR");
   const bool color = &out == &std::cout && isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
-  return run_cli(args, CliStreams{std::cin, out, err, color});
+  const bool progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+  return run_cli(args, CliStreams{std::cin, out, err, color, progress});
 }
 
 }  // namespace msgsim

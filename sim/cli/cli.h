@@ -30,6 +30,9 @@ struct CliStreams {
   // True when `out` is a terminal that accepts ANSI colours; --no-color and
   // -o FILE still turn colours off.
   bool color_terminal = false;
+  // True when `err` is a terminal: a run that lasts more than a second shows
+  // its progress there (and nothing when it is a file or a pipe).
+  bool progress_terminal = false;
 };
 
 // Runs `msgsim ARGS...` (ARGS without the program name); returns the exit code.

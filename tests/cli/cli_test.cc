@@ -490,3 +490,43 @@ TEST(CliBinary, ExitCodesReachTheShell) {
 
 }  // namespace
 }  // namespace msgsim
+
+namespace msgsim {
+namespace {
+
+struct JobsRun {
+  int code;
+  std::string out, err;
+};
+
+JobsRun run_with(const std::vector<std::string>& args, bool progress_terminal) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  const int code = run_cli(args, CliStreams{in, out, err, false, progress_terminal});
+  return {code, out.str(), err.str()};
+}
+
+TEST(CliJobs, EveryThreadCountGivesTheSameReport) {
+  const std::string lesson = std::string(MSGSIM_SOURCE_DIR) + "/scenarios/article.toml";
+  const JobsRun one = run_with({"run", lesson, "--format", "json", "-j", "1"}, false);
+  const JobsRun three = run_with({"run", lesson, "--format", "json", "--jobs", "3"}, false);
+  EXPECT_EQ(one.code, 0);
+  EXPECT_EQ(one.out, three.out);
+}
+
+TEST(CliJobs, ZeroOrNonNumericJobsIsAUsageError) {
+  for (const std::string bad : {"0", "two", "-1", "5000"}) {
+    const JobsRun r = run_with({"run", "x.toml", "-j", bad}, false);
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_EQ(r.err, fmt::format("msgsim: error: --jobs '{}' is not a number of threads\nhint: use 1 to 1024, e.g. -j 2\n", bad));
+  }
+}
+
+TEST(CliProgress, AShortRunPrintsNoProgressEvenOnATerminal) {
+  const JobsRun r = run_with({"run", std::string(MSGSIM_SOURCE_DIR) + "/scenarios/01-both-backups-off.toml", "-q"}, true);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.err, "");
+}
+
+}  // namespace
+}  // namespace msgsim
