@@ -1,5 +1,6 @@
 // The report writers, on Reports built by hand: exact outputs per format.
 #include "msgsim/report.h"
+#include "tests/support/scenario_builder.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -15,15 +16,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-Message message(int id, std::int64_t at, std::string from, std::string to, std::string text) {
-  Message m;
-  m.id = id;
-  m.at = at;
-  m.from = std::move(from);
-  m.to = {std::move(to)};
-  m.text = std::move(text);
-  return m;
-}
+using testing::message;
 
 // alice and bob exchange three messages. Under imessage, apple (and so
 // us-gov, who compels it) reads #1 and #2 but not #3; under signal nobody
