@@ -41,6 +41,9 @@ void Closure::run() {
         keys_by_id_[a.key_id].push_back(i);
         auto w = waiting_.find(a.key_id);
         if (w == waiting_.end()) break;
+        // Opened artifacts leave the list for good, so that a long chain's
+        // keys are not offered again and again to what is already open.
+        std::erase_if(w->second, [&](std::size_t s) { return held_[s].opened; });
         const std::vector<std::size_t> candidates = w->second;  // try_open may add to waiting_
         for (std::size_t s : candidates) try_open(s, i);
         break;
@@ -67,13 +70,16 @@ void Closure::try_open(std::size_t sealed, std::size_t with_key) {
     if (it == keys_by_id_.end()) return;  // a needed key is missing: wait for it
     candidates.push_back(&it->second);
   }
-  // Walk the combinations (one key per need), odometer style.
+  // Walk the combinations (one key per need), odometer style, newest keys
+  // first: where a chain's key is stored anew after every message, the
+  // newest key is the one closest to what arrives, so a long conversation
+  // costs one opening per message instead of one per key of the chain.
   std::vector<std::size_t> pos(candidates.size(), 0);
   for (std::size_t tried = 0; tried < kMaxCombinations; ++tried) {
     std::vector<std::size_t> combo(candidates.size());
     bool includes_new = with_key == kNone;
     for (std::size_t n = 0; n < candidates.size(); ++n) {
-      combo[n] = (*candidates[n])[pos[n]];
+      combo[n] = (*candidates[n])[candidates[n]->size() - 1 - pos[n]];
       includes_new = includes_new || combo[n] == with_key;
     }
     if (includes_new) {
