@@ -9,7 +9,8 @@ namespace msgsim {
 
 const std::vector<ArtifactPtr>* OpeningCache::find(const Key& k) const {
   auto it = cache_.find(k);
-  return it == cache_.end() ? nullptr : &it->second;
+  if (it != cache_.end()) return &it->second;
+  return earlier_ != nullptr ? earlier_->find(k) : nullptr;
 }
 
 const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr> result) {

@@ -31,12 +31,16 @@ struct Capture {
 class OpeningCache {
  public:
   using Key = std::vector<const Artifact*>;  // sealed, then the keys in `needs` order
+  OpeningCache() = default;
+  // Consults `earlier` (openings done by the devices during the run) on a miss.
+  explicit OpeningCache(const OpeningCache* earlier) : earlier_(earlier) {}
   const std::vector<ArtifactPtr>* find(const Key& k) const;
   const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
   std::size_t size() const { return cache_.size(); }
 
  private:
   std::map<Key, std::vector<ArtifactPtr>> cache_;
+  const OpeningCache* earlier_ = nullptr;
 };
 
 class Closure {

@@ -63,6 +63,11 @@ struct Simulation::Impl final : Context {
   std::vector<std::vector<Observer>> node_observers;         // per node
   std::vector<std::vector<Observer>> link_observers;         // per link
   std::vector<std::vector<Capture>> captured;                // per adversary
+  // Openings done by devices during the run, reused by the closure. The
+  // artifacts they name are kept alive by `opened_inputs`, so that no
+  // address in the cache can be reused by another artifact.
+  OpeningCache cache;
+  std::vector<ArtifactPtr> opened_inputs;
 
   Impl(const Scenario& s, const ModelInfo& mi, std::unique_ptr<Rng> r)
       : sc(s), info(mi), model(mi.make()), random(std::move(r)) {
@@ -105,6 +110,23 @@ struct Simulation::Impl final : Context {
     auto it = seq.find(a.get());
     if (it == seq.end() || stores.at(node).erase(it->second) == 0) return;
     journal(node, a, Event::kRemoved);
+  }
+
+  std::vector<ArtifactPtr> open(NodeId node, const ArtifactPtr& sealed,
+                                const std::vector<ArtifactPtr>& keys) override {
+    (void)node;  // the device's own opening; what it keeps, the model stores
+    const Opener* opener = openers.find(sealed->type);
+    if (opener == nullptr) throw std::logic_error("no opener for " + sealed->type);
+    OpeningCache::Key key{sealed.get()};
+    std::vector<const Artifact*> raw;
+    for (const ArtifactPtr& k : keys) {
+      raw.push_back(k.get());
+      key.push_back(k.get());
+    }
+    if (const auto* hit = cache.find(key)) return *hit;
+    opened_inputs.push_back(sealed);
+    opened_inputs.insert(opened_inputs.end(), keys.begin(), keys.end());
+    return cache.put(std::move(key), (*opener)(*sealed, raw));
   }
 
   void handle(NodeId node, ArtifactPtr a) override {
@@ -316,7 +338,9 @@ ProtocolResult Simulation::close() const {
   result.notes = impl_->notes;
   std::sort(result.notes.begin(), result.notes.end());
   result.notes.erase(std::unique(result.notes.begin(), result.notes.end()), result.notes.end());
-  OpeningCache cache;
+  // A fresh cache per close() (evidence may have been erased since the last
+  // one), backed by the openings the devices did during the run.
+  OpeningCache cache(&impl_->cache);
   std::vector<std::vector<Reading>> by_actor;
   for (const Actor& actor : impl_->actor_list) {
     Closure c(impl_->openers, cache);

@@ -47,6 +47,14 @@ class Context {
   // encryption (a fresh key per connection, discarded: forward-secret TLS).
   // Both endpoints handle `a`; a server endpoint has relayed it.
   virtual void transmit(NodeId from, NodeId to, ArtifactPtr a) = 0;
+  // `node` opens `sealed` with `keys` (one per entry of sealed.needs) by
+  // running the registered Opener, as a device does when it receives a
+  // message. Returns what the opening yields (empty when decryption fails).
+  // The result is remembered for the closure, which would run the very same
+  // pure function on the very same bytes: an opening is computed once.
+  // Nothing is added to the node's evidence; store what the device keeps.
+  virtual std::vector<ArtifactPtr> open(NodeId node, const ArtifactPtr& sealed,
+                                        const std::vector<ArtifactPtr>& keys) = 0;
   // A sentence for the report ("message 2 was not delivered to bob: ...").
   virtual void note(std::string text) = 0;
 };

@@ -150,7 +150,7 @@ class IMessageModel final : public Model {
       ctx.transmit(sender.node, apple, wire);  // to APNs
       ctx.transmit(apple, target->node, wire);  // APNs to the device
       // The receiving device decrypts for real, then keeps the message.
-      const auto opened = open_message(*wire, std::array<const Artifact*, 1>{target->enc_key.get()});
+      const auto opened = ctx.open(target->node, wire, {target->enc_key});
       if (opened.size() != 1) throw std::logic_error("iMessage: a device could not decrypt its own copy");
       keep(ctx, *party, target->node, plain);
     }
