@@ -294,29 +294,38 @@ std::string render_json(const ReportGrid& grid) {
   }
   out["messages"] = std::move(messages);
 
-  json results = json::array();
-  json notes = json::array();
-  for (const auto& protocol : r.protocols) {
-    for (const auto& m : r.messages) {
+  // The results array is written directly rather than built as a document:
+  // it holds one object per (protocol, message, actor), which for a large
+  // scenario is most of the output, and a JSON tree of it costs several
+  // times the text. The bytes are exactly what dump(2) would print.
+  const auto str = [](const std::string& v) { return json(v).dump(-1, ' ', false, json::error_handler_t::replace); };
+  std::string body;
+  for (const auto& protocol : r.protocols)
+    for (const auto& m : r.messages)
       for (const auto& a : r.actors) {
         const Reading& cell = grid.at(protocol, m.id, a.name);
-        json j = json::object();
-        j["protocol"] = protocol;
-        j["message"] = m.id;
-        j["actor"] = a.name;
-        j["readable"] = cell.readable;
-        j["how"] = cell.readable ? cell.how : std::vector<std::string>{};
-        results.push_back(std::move(j));
+        body += body.empty() ? "\n" : ",\n";
+        body += fmt::format("    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
+                            "      \"readable\": {},\n      \"how\": ",
+                            str(protocol), m.id, str(a.name), cell.readable ? "true" : "false");
+        if (!cell.readable || cell.how.empty()) {
+          body += "[]";
+        } else {
+          body += "[";
+          for (std::size_t i = 0; i < cell.how.size(); ++i) body += (i ? ",\n        " : "\n        ") + str(cell.how[i]);
+          body += "\n      ]";
+        }
+        body += "\n    }";
       }
-    }
+
+  json notes = json::array();
+  for (const auto& protocol : r.protocols)
     for (const auto& note : grid.result(protocol).notes) {
       json j = json::object();
       j["protocol"] = protocol;
       j["text"] = note;
       notes.push_back(std::move(j));
     }
-  }
-  out["results"] = std::move(results);
 
   json expectations = json::array();
   for (const auto& e : r.expectations) {
@@ -328,10 +337,18 @@ std::string render_json(const ReportGrid& grid) {
     j["actual"] = e.actual;
     expectations.push_back(std::move(j));
   }
-  out["expectations"] = std::move(expectations);
-  out["notes"] = std::move(notes);
+  json tail = json::object();
+  tail["expectations"] = std::move(expectations);
+  tail["notes"] = std::move(notes);
 
-  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // head = "{\n ... last field\n}": drop the closing "\n}" and go on.
+  std::string text = out.dump(2, ' ', false, json::error_handler_t::replace);
+  text.resize(text.size() - 2);
+  text += body.empty() ? ",\n  \"results\": []" : ",\n  \"results\": [" + body + "\n  ]";
+  // tail = "{\n  \"expectations\": ...\n}": keep what follows the "{".
+  const std::string rest = tail.dump(2, ' ', false, json::error_handler_t::replace);
+  text += "," + rest.substr(1) + "\n";
+  return text;
 }
 
 // ---------------------------------------------------------------------------
