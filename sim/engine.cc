@@ -63,6 +63,7 @@ struct Simulation::Impl final : Context {
   std::vector<std::vector<Observer>> node_observers;         // per node
   std::vector<std::vector<Observer>> link_observers;         // per link
   std::vector<std::vector<Capture>> captured;                // per adversary
+  std::map<const Power*, std::vector<NodeId>> exploit_targets;  // found once, when observers are installed
   // Openings done by devices during the run, reused by the closure. The
   // artifacts they name are kept alive by `opened_inputs`, so that no
   // address in the cache can be reused by another artifact.
@@ -209,7 +210,7 @@ struct Simulation::Impl final : Context {
             }
             break;
           case PowerKind::kExploit:
-            for (NodeId d : exploitable(adv, p))
+            for (NodeId d : exploit_targets[&p] = exploitable(adv, p))
               node_observers[d].push_back({i, p.at, p.until,
                                            fmt::format("taken from {} by {}'s exploit via {} while it ran",
                                                        w.node(d).label, adv.name, p.via)});
@@ -242,7 +243,7 @@ struct Simulation::Impl final : Context {
               snapshot(i, d, fmt::format("extracted by {} from the seized {} ({})", adv.name, w.node(d).label, when));
             break;
           case PowerKind::kExploit:
-            for (NodeId d : exploitable(adv, p))
+            for (NodeId d : exploit_targets.at(&p))
               snapshot(i, d, fmt::format("taken from {}'s storage by {}'s exploit via {} ({})", w.node(d).label,
                                          adv.name, p.via, when));
             break;
@@ -337,7 +338,6 @@ ProtocolResult Simulation::close() const {
   result.protocol = std::string(impl_->info.name);
   result.notes = impl_->notes;
   std::sort(result.notes.begin(), result.notes.end());
-  result.notes.erase(std::unique(result.notes.begin(), result.notes.end()), result.notes.end());
   // A fresh cache per close() (evidence may have been erased since the last
   // one), backed by the openings the devices did during the run.
   OpeningCache cache(&impl_->cache);

@@ -100,7 +100,9 @@ void DeviceStorage::end_of_tick(Context& ctx) {
   for (std::size_t index : changed) {
     Impl::File& f = impl_->files[index];
     const Node& dev = w.node(f.device);
-    if (!has_icloud_backup(dev.device) || !backs_up(ctx, dev.owner)) continue;
+    // provision() made a backup key for exactly the accounts that back up.
+    const auto backup_key = impl_->backup_keys.find(dev.owner);
+    if (!has_icloud_backup(dev.device) || backup_key == impl_->backup_keys.end()) continue;
     const NodeId apple = *w.server("apple");
     if (!f.alive) {
       // The next backup no longer carries a deleted file.
@@ -109,8 +111,7 @@ void DeviceStorage::end_of_tick(Context& ctx) {
       continue;
     }
     if (f.in_backup) continue;  // incremental: already in the current backup
-    const ArtifactPtr& bk = impl_->backup_keys.at(dev.owner);
-    f.in_backup = seal_envelope(ctx.rng(), *bk, *f.content, kBackupFile,
+    f.in_backup = seal_envelope(ctx.rng(), *backup_key->second, *f.content, kBackupFile,
                                 fmt::format("iCloud Backup of {} ({})", dev.label, f.content->label));
     ctx.store(apple, f.in_backup);
     ctx.transmit(f.device, apple, f.in_backup);
