@@ -28,7 +28,8 @@ std::size_t Closure::insert(Held h) {
 void Closure::add(Capture capture) {
   Held h;
   h.artifact = std::move(capture.artifact);
-  h.how = std::move(capture.how);
+  h.how = capture.how;
+  h.tick = capture.tick;
   insert(std::move(h));
 }
 
@@ -117,7 +118,8 @@ void Closure::explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint3
   seen[i] = stamp;
   const Held& h = held_[i];
   if (h.parent == kNone) {
-    out.push_back(fmt::format("{}: {}", h.how, h.artifact->label));
+    if (h.tick == Capture::kNoTick) out.push_back(fmt::format("{}: {}", h.how, h.artifact->label));
+    else out.push_back(fmt::format("{} (t={}): {}", h.how, h.tick, h.artifact->label));
     return;
   }
   explain(h.parent, stamp, seen, out);
@@ -130,25 +132,26 @@ void Closure::explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint3
                             fmt::join(key_labels, " + "), h.artifact->label));
 }
 
-std::vector<Reading> Closure::readings(const Scenario& scenario, const std::string& actor) const {
-  std::vector<Reading> out;
+void Closure::record(const Scenario& scenario, std::size_t column, ProtocolResult& out) const {
   std::vector<std::uint32_t> seen(held_.size(), 0);
   std::uint32_t stamp = 0;
-  for (const Message& m : scenario.messages) {
-    Reading r;
-    r.message = m.id;
-    r.actor = actor;
-    auto it = plaintexts_.find(m.id);
-    if (it != plaintexts_.end()) {
-      const Artifact& p = *held_[it->second].artifact;
-      if (to_string(p.data) != m.text)
-        throw std::logic_error(fmt::format("a model produced a wrong plaintext for message {}", m.id));
-      r.readable = true;
-      explain(it->second, ++stamp, seen, r.how);
-    }
-    out.push_back(std::move(r));
+  std::vector<std::string> how;
+  for (const auto& [id, index] : plaintexts_) {
+    if (id < 1 || static_cast<std::size_t>(id) > scenario.messages.size())
+      throw std::logic_error(fmt::format("a model produced a plaintext for message {}, which does not exist", id));
+    const Artifact& p = *held_[index].artifact;
+    if (to_string(p.data) != scenario.messages[static_cast<std::size_t>(id - 1)].text)
+      throw std::logic_error(fmt::format("a model produced a wrong plaintext for message {}", id));
+    how.clear();
+    explain(index, ++stamp, seen, how);
+    out.set_readable(id, column, how);
   }
-  return out;
+}
+
+std::vector<Reading> Closure::readings(const Scenario& scenario, const std::string& actor) const {
+  ProtocolResult one("closure", scenario.messages.size(), {actor});
+  record(scenario, 0, one);
+  return one.readings();
 }
 
 }  // namespace msgsim

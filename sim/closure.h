@@ -9,9 +9,11 @@
 // evidence, never to keys x ciphertexts.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,9 +23,15 @@
 
 namespace msgsim {
 
+// An artifact that reached an actor, and how: "stored on Apple's servers",
+// at tick 1 (printed "stored on Apple's servers (t=1)"). `how` is a view:
+// its text is owned by whoever built the capture (the Simulation keeps one
+// copy of each description) and must outlive the closure's readings.
 struct Capture {
+  static constexpr std::int64_t kNoTick = INT64_MIN;
   ArtifactPtr artifact;
-  std::string how;  // "stored on Apple's servers (t=1)"
+  std::string_view how;
+  std::int64_t tick = kNoTick;  // kNoTick: `how` says when, or nothing needs saying
 };
 
 // Openings already computed in this run, shared by every actor's closure:
@@ -51,9 +59,11 @@ class Closure {
   void add(Capture capture);
   // Opens everything that opens.
   void run();
-  // One Reading per scenario message (id order), with the chain when readable.
-  // Throws std::logic_error if a model produced a plaintext that is not the
-  // message's text (a model bug, never a result).
+  // Marks, in `column` of `out`, the messages this actor reads, each with its
+  // chain. Throws std::logic_error if a model produced a plaintext that is
+  // not the message's text (a model bug, never a result).
+  void record(const Scenario& scenario, std::size_t column, ProtocolResult& out) const;
+  // The same, spelled out: one Reading per scenario message (id order).
   std::vector<Reading> readings(const Scenario& scenario, const std::string& actor) const;
 
   std::size_t held() const { return held_.size(); }
@@ -62,7 +72,8 @@ class Closure {
  private:
   struct Held {
     ArtifactPtr artifact;
-    std::string how;                      // obtained directly
+    std::string_view how;                 // obtained directly ...
+    std::int64_t tick = Capture::kNoTick; // ... at this tick
     std::size_t parent = kNone;           // opened from this sealed artifact ...
     std::vector<std::size_t> keys;        // ... with these keys
     bool opened = false;                  // sealed: already opened

@@ -4,13 +4,16 @@
 #include "msgsim/engine.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <deque>
 #include <exception>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -35,7 +38,7 @@ struct Observer {
   std::size_t adversary = 0;
   std::int64_t from = 0;
   std::int64_t until = kEndOfScript;  // inclusive; kEndOfScript = no end
-  std::string how;                    // "intercepted at Apple's servers by us-gov"
+  std::string_view how;               // "copied by us-gov from Apple's servers (real-time intercept)"
   bool active(std::int64_t tick) const { return tick >= from && (until == kEndOfScript || tick <= until); }
 };
 
@@ -56,10 +59,13 @@ struct Simulation::Impl final : Context {
 
   // Evidence. Each artifact gets a sequence number on first sight so that
   // every iteration is in a deterministic order.
-  std::map<const Artifact*, std::uint64_t> seq;
+  std::unordered_map<const Artifact*, std::uint64_t> seq;
   std::vector<std::map<std::uint64_t, ArtifactPtr>> stores;  // per node: what it holds now
   std::vector<std::vector<JournalEntry>> journals;           // per node: everything it saw
-  std::vector<std::vector<JournalEntry>> wire;               // per link: bytes on the wire
+  // The descriptions captures and journal lines point to, each kept once
+  // (a deque: its strings never move).
+  std::deque<std::string> texts;
+  std::vector<std::array<std::string_view, 6>> journal_how;  // per node, per Event: "received by bob's iPhone"
   std::vector<std::vector<Observer>> node_observers;         // per node
   std::vector<std::vector<Observer>> link_observers;         // per link
   std::vector<std::vector<Capture>> captured;                // per adversary
@@ -77,8 +83,13 @@ struct Simulation::Impl final : Context {
     stores.resize(w.node_count());
     journals.resize(w.node_count());
     node_observers.resize(w.node_count());
-    wire.resize(w.link_count());
     link_observers.resize(w.link_count());
+    static constexpr const char* kVerb[] = {"stored on", "", "handled by", "sent by", "received by", "relayed by"};
+    for (NodeId n = 0; n < w.node_count(); ++n) {
+      std::array<std::string_view, 6> how{};
+      for (std::size_t e = 0; e < how.size(); ++e) how[e] = text(fmt::format("{} {}", kVerb[e], w.node(n).label));
+      journal_how.push_back(how);
+    }
     captured.resize(sc.adversaries.size());
     actor_list = scenario_actors(sc, {&mi});
   }
@@ -90,6 +101,8 @@ struct Simulation::Impl final : Context {
   std::int64_t now() const override { return tick; }
   void note(std::string text) override { notes.push_back(std::move(text)); }
 
+  std::string_view text(std::string t) { return texts.emplace_back(std::move(t)); }
+
   std::uint64_t number(const ArtifactPtr& a) {
     auto [it, inserted] = seq.emplace(a.get(), seq.size());
     return it->second;
@@ -99,7 +112,7 @@ struct Simulation::Impl final : Context {
     journals.at(node).push_back({a, tick, e});
     for (const Observer& o : node_observers[node])
       if (o.active(tick) && e != Event::kRemoved)
-        captured[o.adversary].push_back({a, fmt::format("{} ({})", o.how, tick_text(tick))});
+        captured[o.adversary].push_back({a, o.how, tick});
   }
 
   void store(NodeId node, ArtifactPtr a) override {
@@ -137,9 +150,19 @@ struct Simulation::Impl final : Context {
 
   void transmit(NodeId from, NodeId to, ArtifactPtr a) override {
     number(a);
+    journal(from, a, Event::kSent);
+    journal(to, a, w.node(to).kind == NodeKind::kServer ? Event::kRelayed : Event::kReceived);
     // The wire form: the artifact inside a transport-encryption record under
     // a fresh key that both endpoints discard (forward-secret TLS). Nobody
-    // ever stores that key, so a tap holds bytes it cannot open.
+    // ever stores that key, so a tap holds bytes it cannot open. The record
+    // is evidence only for a tap on its route: where nobody listens, its
+    // bytes reach nobody, so it is not built (it could change no result).
+    const std::vector<LinkId>& route = w.route(from, to);
+    const bool tapped = std::any_of(route.begin(), route.end(), [&](LinkId l) {
+      return std::any_of(link_observers[l].begin(), link_observers[l].end(),
+                         [&](const Observer& o) { return o.active(tick); });
+    });
+    if (!tapped) return;
     Bytes inner;
     append_framed(inner, to_bytes(a->type));
     append_framed(inner, a->data);
@@ -152,15 +175,9 @@ struct Simulation::Impl final : Context {
                     record.size()),
         {session_id}, record);
     number(on_wire);
-    for (LinkId l : w.route(from, to)) {
-      wire[l].push_back({on_wire, tick, Event::kRelayed});
+    for (LinkId l : route)
       for (const Observer& o : link_observers[l])
-        if (o.active(tick))
-          captured[o.adversary].push_back(
-              {on_wire, fmt::format("{} on the link {} ({})", o.how, w.link(l).label, tick_text(tick))});
-    }
-    journal(from, a, Event::kSent);
-    journal(to, a, w.node(to).kind == NodeKind::kServer ? Event::kRelayed : Event::kReceived);
+        if (o.active(tick)) captured[o.adversary].push_back({on_wire, o.how, tick});
   }
 
   // ---- Adversaries ----------------------------------------------------
@@ -188,8 +205,9 @@ struct Simulation::Impl final : Context {
     return out;
   }
 
-  void snapshot(std::size_t adv, NodeId node, const std::string& how) {
-    for (const auto& [n, a] : stores[node]) captured[adv].push_back({a, how});
+  void snapshot(std::size_t adv, NodeId node, std::string how) {
+    const std::string_view kept = text(std::move(how));
+    for (const auto& [n, a] : stores[node]) captured[adv].push_back({a, kept});
   }
 
   void install_observers() {
@@ -200,20 +218,22 @@ struct Simulation::Impl final : Context {
           case PowerKind::kIntercept:
             for (NodeId n : provider_nodes(adv, p))
               node_observers[n].push_back(
-                  {i, p.at, kEndOfScript, fmt::format("copied by {} from {} (real-time intercept)", adv.name, w.node(n).label)});
+                  {i, p.at, kEndOfScript,
+                   text(fmt::format("copied by {} from {} (real-time intercept)", adv.name, w.node(n).label))});
             break;
           case PowerKind::kTap:
             for (LinkId l = 0; l < w.link_count(); ++l) {
               const auto& cs = w.link(l).countries;
               if (std::find(cs.begin(), cs.end(), adv.country) != cs.end())
-                link_observers[l].push_back({i, p.at, kEndOfScript, fmt::format("captured by {}", adv.name)});
+                link_observers[l].push_back(
+                    {i, p.at, kEndOfScript, text(fmt::format("captured by {} on the link {}", adv.name, w.link(l).label))});
             }
             break;
           case PowerKind::kExploit:
             for (NodeId d : exploit_targets[&p] = exploitable(adv, p))
               node_observers[d].push_back({i, p.at, p.until,
-                                           fmt::format("taken from {} by {}'s exploit via {} while it ran",
-                                                       w.node(d).label, adv.name, p.via)});
+                                           text(fmt::format("taken from {} by {}'s exploit via {} while it ran",
+                                                            w.node(d).label, adv.name, p.via))});
             break;
           case PowerKind::kCompel:
           case PowerKind::kSeize:
@@ -283,21 +303,17 @@ struct Simulation::Impl final : Context {
   // What each actor starts from.
   std::vector<Capture> initial(const Actor& actor) const {
     std::vector<Capture> out;
-    auto from_journal = [&](NodeId n, const std::string& where) {
-      for (const JournalEntry& e : journals[n]) {
-        if (e.event == Event::kRemoved) continue;
-        static constexpr const char* kVerb[] = {"stored on", "", "handled by", "sent by", "received by",
-                                                "relayed by"};
-        out.push_back({e.artifact, fmt::format("{} {} ({})", kVerb[static_cast<int>(e.event)], where,
-                                               tick_text(e.tick))});
-      }
+    auto from_journal = [&](NodeId n) {
+      for (const JournalEntry& e : journals[n])
+        if (e.event != Event::kRemoved)
+          out.push_back({e.artifact, journal_how[n][static_cast<std::size_t>(e.event)], e.tick});
     };
     switch (actor.kind) {
       case ActorKind::kParty:
-        for (NodeId d : w.devices_of(actor.name)) from_journal(d, w.node(d).label);
+        for (NodeId d : w.devices_of(actor.name)) from_journal(d);
         break;
       case ActorKind::kProvider:
-        if (auto s = w.server(actor.name)) from_journal(*s, w.node(*s).label);
+        if (auto s = w.server(actor.name)) from_journal(*s);
         break;
       case ActorKind::kAdversary:
         for (std::size_t i = 0; i < sc.adversaries.size(); ++i)
@@ -328,29 +344,26 @@ std::size_t Simulation::erase_evidence(const std::function<bool(const Artifact&)
   };
   for (auto& s : impl_->stores) drop(s);
   for (auto& j : impl_->journals) drop(j);
-  for (auto& j : impl_->wire) drop(j);
   for (auto& c : impl_->captured) drop(c);
   return n;
 }
 
-ProtocolResult Simulation::close() const {
-  ProtocolResult result;
-  result.protocol = std::string(impl_->info.name);
+ProtocolResult Simulation::close(const std::vector<Actor>* columns) const {
+  const std::vector<Actor>& actors = columns != nullptr ? *columns : impl_->actor_list;
+  std::vector<std::string> names;
+  for (const Actor& a : actors) names.push_back(a.name);
+  ProtocolResult result(std::string(impl_->info.name), impl_->sc.messages.size(), std::move(names));
   result.notes = impl_->notes;
   std::sort(result.notes.begin(), result.notes.end());
   // A fresh cache per close() (evidence may have been erased since the last
   // one), backed by the openings the devices did during the run.
   OpeningCache cache(&impl_->cache);
-  std::vector<std::vector<Reading>> by_actor;
-  for (const Actor& actor : impl_->actor_list) {
+  for (std::size_t column = 0; column < actors.size(); ++column) {
     Closure c(impl_->openers, cache);
-    for (Capture& cap : impl_->initial(actor)) c.add(std::move(cap));
+    for (Capture& cap : impl_->initial(actors[column])) c.add(std::move(cap));
     c.run();
-    by_actor.push_back(c.readings(impl_->sc, actor.name));
+    c.record(impl_->sc, column, result);
   }
-  for (const Message& m : impl_->sc.messages)
-    for (std::size_t a = 0; a < impl_->actor_list.size(); ++a)
-      result.readings.push_back(by_actor[a][static_cast<std::size_t>(m.id - 1)]);
   return result;
 }
 
@@ -413,21 +426,9 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     auto rng = report.seed ? make_seeded_rng(*report.seed, m->name) : make_system_rng();
     Simulation sim(scenario, *m, std::move(rng));
     sim.run(tick_progress);
-    ProtocolResult r = sim.close();
-    // Re-project onto the report's actor list (which may include providers
-    // that this protocol does not use: they read nothing here).
-    std::map<std::pair<int, std::string_view>, const Reading*> index;
-    for (const Reading& rd : r.readings) index.emplace(std::make_pair(rd.message, std::string_view(rd.actor)), &rd);
-    ProtocolResult projected;
-    projected.protocol = r.protocol;
-    projected.notes = r.notes;
-    projected.readings.reserve(scenario.messages.size() * report.actors.size());
-    for (const Message& msg : scenario.messages)
-      for (const Actor& a : report.actors) {
-        auto found = index.find(std::make_pair(msg.id, std::string_view(a.name)));
-        projected.readings.push_back(found != index.end() ? *found->second : Reading{msg.id, a.name, false, {}});
-      }
-    report.results[i] = std::move(projected);
+    // Columns are the report's actors, which may include providers this
+    // protocol does not use: nothing reaches them, so they read nothing.
+    report.results[i] = sim.close(&report.actors);
   };
 
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -464,8 +465,7 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
         er.message = msg.id;
         er.expected = e.readable_by;
         std::sort(er.expected.begin(), er.expected.end());
-        for (const Reading& rd : r.readings)
-          if (rd.message == msg.id && rd.readable) er.actual.push_back(rd.actor);
+        er.actual = r.readers(msg.id);
         std::sort(er.actual.begin(), er.actual.end());
         er.ok = er.expected == er.actual;
         er.pos = e.pos;

@@ -10,9 +10,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -216,40 +219,42 @@ class ReportGrid {
                                    [&](const ProtocolResult& pr) { return pr.protocol == protocol; });
       if (it == r_.results.end())
         throw std::logic_error(fmt::format("report has no results for protocol '{}'", protocol));
-      auto& cells = cells_[protocol];
-      for (const auto& reading : it->readings) {
-        if (!cells.emplace(std::make_pair(reading.message, reading.actor), &reading).second)
-          throw std::logic_error(fmt::format("report has two readings for protocol '{}', message {}, actor '{}'",
-                                             protocol, reading.message, reading.actor));
+      results_.push_back(&*it);
+      // Columns are matched by name once (in an engine report they are the
+      // report's actors, in order).
+      std::vector<std::size_t>& columns = columns_.emplace_back();
+      for (const auto& a : r_.actors) {
+        const auto c = it->column(a.name);
+        if (!c) throw std::logic_error(fmt::format("report has no readings for protocol '{}', actor '{}'", protocol, a.name));
+        columns.push_back(*c);
       }
-      results_[protocol] = &*it;
+      for (const auto& m : r_.messages)
+        if (m.id < 1 || static_cast<std::size_t>(m.id) > it->message_count())
+          throw std::logic_error(fmt::format("report has no readings for protocol '{}', message {}", protocol, m.id));
     }
   }
 
   const Report& report() const { return r_; }
-
-  const Reading& at(const std::string& protocol, int message, const std::string& actor) const {
-    const auto& cells = cells_.at(protocol);
-    const auto it = cells.find(std::make_pair(message, actor));
-    if (it == cells.end())
-      throw std::logic_error(
-          fmt::format("report has no reading for protocol '{}', message {}, actor '{}'", protocol, message, actor));
-    return *it->second;
+  // Protocols by index in report().protocols; actors by index in report().actors.
+  const ProtocolResult& result(std::size_t protocol) const { return *results_.at(protocol); }
+  bool readable(std::size_t protocol, const Message& m, std::size_t actor) const {
+    return results_[protocol]->readable(m.id, columns_[protocol][actor]);
+  }
+  std::vector<std::string_view> how(std::size_t protocol, const Message& m, std::size_t actor) const {
+    return results_[protocol]->how(m.id, columns_[protocol][actor]);
   }
 
-  const ProtocolResult& result(const std::string& protocol) const { return *results_.at(protocol); }
-
-  std::size_t readable_count(const std::string& protocol, const std::string& actor) const {
+  std::size_t readable_count(std::size_t protocol, std::size_t actor) const {
     std::size_t n = 0;
     for (const auto& m : r_.messages)
-      if (at(protocol, m.id, actor).readable) ++n;
+      if (readable(protocol, m, actor)) ++n;
     return n;
   }
 
  private:
   const Report& r_;
-  std::map<std::string, std::map<std::pair<int, std::string>, const Reading*>> cells_;
-  std::map<std::string, const ProtocolResult*> results_;
+  std::vector<const ProtocolResult*> results_;
+  std::vector<std::vector<std::size_t>> columns_;  // per protocol: report actor -> result column
 };
 
 bool is_conversation_member(const Message& m, std::string_view actor) {
@@ -261,7 +266,35 @@ std::string arrow(const Message& m) { return fmt::format("{}→{}", m.from, join
 // ---------------------------------------------------------------------------
 // JSON (the contract, schema 1)
 
-std::string render_json(const ReportGrid& grid) {
+// Text written in pieces: kept in a buffer, handed to the stream a block at
+// a time (a large report is written while it is produced, never held whole).
+class Sink {
+ public:
+  explicit Sink(std::ostream& os) : os_(os) {}
+  ~Sink() { flush(); }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  Sink& operator<<(std::string_view s) {
+    buffer_ += s;
+    if (buffer_.size() >= kBlock) flush();
+    return *this;
+  }
+  std::string& buffer() { return buffer_; }  // to format into directly; call maybe_flush() after
+  void maybe_flush() {
+    if (buffer_.size() >= kBlock) flush();
+  }
+  void flush() {
+    os_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 1 << 20;
+  std::ostream& os_;
+  std::string buffer_;
+};
+
+void render_json(const ReportGrid& grid, Sink& sink) {
   using json = nlohmann::ordered_json;
   const Report& r = grid.report();
   json out = json::object();
@@ -294,35 +327,11 @@ std::string render_json(const ReportGrid& grid) {
   }
   out["messages"] = std::move(messages);
 
-  // The results array is written directly rather than built as a document:
-  // it holds one object per (protocol, message, actor), which for a large
-  // scenario is most of the output, and a JSON tree of it costs several
-  // times the text. The bytes are exactly what dump(2) would print.
-  const auto str = [](const std::string& v) { return json(v).dump(-1, ' ', false, json::error_handler_t::replace); };
-  std::string body;
-  for (const auto& protocol : r.protocols)
-    for (const auto& m : r.messages)
-      for (const auto& a : r.actors) {
-        const Reading& cell = grid.at(protocol, m.id, a.name);
-        body += body.empty() ? "\n" : ",\n";
-        body += fmt::format("    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
-                            "      \"readable\": {},\n      \"how\": ",
-                            str(protocol), m.id, str(a.name), cell.readable ? "true" : "false");
-        if (!cell.readable || cell.how.empty()) {
-          body += "[]";
-        } else {
-          body += "[";
-          for (std::size_t i = 0; i < cell.how.size(); ++i) body += (i ? ",\n        " : "\n        ") + str(cell.how[i]);
-          body += "\n      ]";
-        }
-        body += "\n    }";
-      }
-
   json notes = json::array();
-  for (const auto& protocol : r.protocols)
-    for (const auto& note : grid.result(protocol).notes) {
+  for (std::size_t p = 0; p < r.protocols.size(); ++p)
+    for (const auto& note : grid.result(p).notes) {
       json j = json::object();
-      j["protocol"] = protocol;
+      j["protocol"] = r.protocols[p];
       j["text"] = note;
       notes.push_back(std::move(j));
     }
@@ -342,13 +351,51 @@ std::string render_json(const ReportGrid& grid) {
   tail["notes"] = std::move(notes);
 
   // head = "{\n ... last field\n}": drop the closing "\n}" and go on.
-  std::string text = out.dump(2, ' ', false, json::error_handler_t::replace);
-  text.resize(text.size() - 2);
-  text += body.empty() ? ",\n  \"results\": []" : ",\n  \"results\": [" + body + "\n  ]";
+  std::string head = out.dump(2, ' ', false, json::error_handler_t::replace);
+  head.resize(head.size() - 2);
+  sink << head << ",\n  \"results\": [";
+
+  // The results array is written as it is walked rather than built as a
+  // document: it holds one object per (protocol, message, actor), most of a
+  // large report, and a JSON tree of it would cost several times the text.
+  // The bytes are exactly what dump(2) would print.
+  const auto str = [](std::string_view v) {
+    return json(std::string(v)).dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  std::vector<std::string> actor_names;
+  for (const auto& a : r.actors) actor_names.push_back(str(a.name));
+  bool first = true;
+  for (std::size_t p = 0; p < r.protocols.size(); ++p) {
+    const std::string protocol = str(r.protocols[p]);
+    for (const auto& m : r.messages)
+      for (std::size_t a = 0; a < r.actors.size(); ++a) {
+        const bool readable = grid.readable(p, m, a);
+        std::string& out_text = sink.buffer();
+        out_text += first ? "\n" : ",\n";
+        first = false;
+        fmt::format_to(std::back_inserter(out_text),
+                       "    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
+                       "      \"readable\": {},\n      \"how\": ",
+                       protocol, m.id, actor_names[a], readable ? "true" : "false");
+        const std::vector<std::string_view> how = readable ? grid.how(p, m, a) : std::vector<std::string_view>{};
+        if (how.empty()) {
+          out_text += "[]";
+        } else {
+          out_text += "[";
+          for (std::size_t i = 0; i < how.size(); ++i) {
+            out_text += i ? ",\n        " : "\n        ";
+            out_text += str(how[i]);
+          }
+          out_text += "\n      ]";
+        }
+        out_text += "\n    }";
+        sink.maybe_flush();
+      }
+  }
+  sink << (first ? "]" : "\n  ]");
   // tail = "{\n  \"expectations\": ...\n}": keep what follows the "{".
   const std::string rest = tail.dump(2, ' ', false, json::error_handler_t::replace);
-  text += "," + rest.substr(1) + "\n";
-  return text;
+  sink << "," << std::string_view(rest).substr(1) << "\n";
 }
 
 // ---------------------------------------------------------------------------
@@ -364,33 +411,29 @@ std::string csv_field(std::string_view s) {
   return out + "\"";
 }
 
-std::string render_csv(const ReportGrid& grid) {
+void render_csv(const ReportGrid& grid, Sink& sink) {
   const Report& r = grid.report();
-  std::string out = "protocol,message,at,from,to,actor,actor_kind,readable,how\n";
-  for (const auto& protocol : r.protocols) {
+  sink << "protocol,message,at,from,to,actor,actor_kind,readable,how\n";
+  std::vector<std::string> actor_fields;  // "actor,actor_kind"
+  for (const auto& a : r.actors) actor_fields.push_back(csv_field(a.name) + "," + csv_field(to_string(a.kind)));
+  for (std::size_t p = 0; p < r.protocols.size(); ++p) {
+    const std::string protocol = csv_field(r.protocols[p]);
     for (const auto& m : r.messages) {
-      for (const auto& a : r.actors) {
-        const Reading& cell = grid.at(protocol, m.id, a.name);
-        const std::vector<std::string> fields{
-            protocol,
-            std::to_string(m.id),
-            std::to_string(m.at),
-            m.from,
-            join(m.to, ";"),
-            a.name,
-            to_string(a.kind),
-            cell.readable ? "true" : "false",
-            cell.readable ? join(cell.how, " | ") : std::string(),
-        };
-        for (std::size_t i = 0; i < fields.size(); ++i) {
-          if (i) out += ',';
-          out += csv_field(fields[i]);
-        }
+      const std::string message_fields = fmt::format("{},{},{},{},{}", protocol, m.id, m.at, csv_field(m.from),
+                                                     csv_field(join(m.to, ";")));
+      for (std::size_t a = 0; a < r.actors.size(); ++a) {
+        const bool readable = grid.readable(p, m, a);
+        std::string& out = sink.buffer();
+        out += message_fields;
+        out += ',';
+        out += actor_fields[a];
+        out += readable ? ",true," : ",false,";
+        if (readable) out += csv_field(fmt::format("{}", fmt::join(grid.how(p, m, a), " | ")));
         out += '\n';
+        sink.maybe_flush();
       }
     }
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -400,13 +443,13 @@ std::string render_csv(const ReportGrid& grid) {
 struct Explanation {
   std::string actor;
   std::vector<const Message*> messages;
-  const std::vector<std::string>* how;
+  std::vector<std::string_view> how;
 };
 
 // A chain with every number replaced by '#': two chains with the same shape
 // went the same way (same kinds of keys, same places) and differ only in
 // message numbers and ticks.
-std::string chain_shape(const std::vector<std::string>& how) {
+std::string chain_shape(const std::vector<std::string_view>& how) {
   std::string out;
   for (const auto& step : how) {
     bool in_number = false;
@@ -426,16 +469,17 @@ std::string chain_shape(const std::vector<std::string>& how) {
 // same shape are grouped, so ten messages read the same way print one chain
 // (the first message's); groups come in the order of their first message,
 // then actor.
-std::vector<Explanation> outsider_readings(const ReportGrid& grid, const std::string& protocol) {
+std::vector<Explanation> outsider_readings(const ReportGrid& grid, std::size_t protocol) {
   std::vector<Explanation> out;
-  std::map<std::pair<std::string, std::string>, std::size_t> group;  // (actor, chain shape) -> index in out
+  std::map<std::pair<std::size_t, std::string>, std::size_t> group;  // (actor, chain shape) -> index in out
   for (const auto& m : grid.report().messages)
-    for (const auto& a : grid.report().actors) {
-      const Reading& cell = grid.at(protocol, m.id, a.name);
-      if (!cell.readable || is_conversation_member(m, a.name)) continue;
-      const auto [it, fresh] = group.emplace(std::make_pair(cell.actor, chain_shape(cell.how)), out.size());
+    for (std::size_t a = 0; a < grid.report().actors.size(); ++a) {
+      const std::string& name = grid.report().actors[a].name;
+      if (!grid.readable(protocol, m, a) || is_conversation_member(m, name)) continue;
+      std::vector<std::string_view> how = grid.how(protocol, m, a);
+      const auto [it, fresh] = group.emplace(std::make_pair(a, chain_shape(how)), out.size());
       if (fresh) {
-        out.push_back({cell.actor, {&m}, &cell.how});
+        out.push_back({name, {&m}, std::move(how)});
       } else {
         out[it->second].messages.push_back(&m);
       }
@@ -454,15 +498,16 @@ std::string message_list(const std::vector<const Message*>& messages, std::strin
 }
 
 // Messages a sender or recipient cannot read: "#2 bob".
-std::vector<std::string> members_locked_out(const ReportGrid& grid, const std::string& protocol) {
+std::vector<std::string> members_locked_out(const ReportGrid& grid, std::size_t protocol) {
   std::vector<std::string> out;
+  std::map<std::string_view, std::size_t> column;
+  for (std::size_t a = 0; a < grid.report().actors.size(); ++a) column.emplace(grid.report().actors[a].name, a);
   for (const auto& m : grid.report().messages) {
     std::vector<std::string> members{m.from};
     members.insert(members.end(), m.to.begin(), m.to.end());
     for (const auto& name : members) {
-      const bool is_actor = std::any_of(grid.report().actors.begin(), grid.report().actors.end(),
-                                        [&](const Actor& a) { return a.name == name; });
-      if (is_actor && !grid.at(protocol, m.id, name).readable) out.push_back(fmt::format("#{} {}", m.id, name));
+      const auto it = column.find(name);
+      if (it != column.end() && !grid.readable(protocol, m, it->second)) out.push_back(fmt::format("#{} {}", m.id, name));
     }
   }
   return out;
@@ -517,17 +562,21 @@ struct Style {
   std::string red(std::string_view s) const { return paint("31", s); }
 };
 
-// A box-drawn grid. `cells` are plain text (for widths); `paint` colours a
-// cell after it has been padded.
+// A box-drawn grid. Rows are made on demand by `row` (twice: once for the
+// widths, once to print), so a long table is never held whole. Cells are
+// plain text (for widths); a cell is coloured after it has been padded.
 struct BoxTable {
   std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
+  std::size_t row_count = 0;
+  std::function<std::vector<std::string>(std::size_t)> row;
 
-  std::string render(const Style& style) const {
+  void render(const Style& style, Sink& sink) const {
     std::vector<std::size_t> widths(header.size(), 0);
     for (std::size_t c = 0; c < header.size(); ++c) widths[c] = display_width(header[c]);
-    for (const auto& row : rows)
-      for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    for (std::size_t i = 0; i < row_count; ++i) {
+      const std::vector<std::string> cells = row(i);
+      for (std::size_t c = 0; c < cells.size(); ++c) widths[c] = std::max(widths[c], display_width(cells[c]));
+    }
     const auto rule = [&](std::string_view left, std::string_view mid, std::string_view right) {
       std::string s(left);
       for (std::size_t c = 0; c < widths.size(); ++c) {
@@ -536,98 +585,95 @@ struct BoxTable {
       }
       return s + std::string(right) + "\n";
     };
-    const auto line = [&](const std::vector<std::string>& row, bool is_header) {
+    const auto line = [&](const std::vector<std::string>& cells, bool is_header) {
       std::string s = "│";
       for (std::size_t c = 0; c < widths.size(); ++c) {
-        const std::string padded = pad(row[c], widths[c]);
+        const std::string padded = pad(cells[c], widths[c]);
         std::string shown = padded;
         if (is_header) {
           shown = style.bold(padded);
-        } else if (row[c].starts_with("✔")) {
+        } else if (cells[c].starts_with("✔")) {
           shown = style.green(padded);
-        } else if (row[c] == "·") {
+        } else if (cells[c] == "·") {
           shown = style.dim(padded);
         }
         s += " " + shown + " │";
       }
       return s + "\n";
     };
-    std::string out = rule("┌", "┬", "┐");
-    out += line(header, true);
-    out += rule("├", "┼", "┤");
-    for (const auto& row : rows) out += line(row, false);
-    out += rule("└", "┴", "┘");
-    return out;
+    sink << rule("┌", "┬", "┐") << line(header, true) << rule("├", "┼", "┤");
+    for (std::size_t i = 0; i < row_count; ++i) sink << line(row(i), false);
+    sink << rule("└", "┴", "┘");
   }
 };
 
-std::string render_table(const ReportGrid& grid, const RenderOptions& options) {
+void render_table(const ReportGrid& grid, const RenderOptions& options, Sink& out) {
   const Report& r = grid.report();
   const Style style{options.color};
-  std::string out;
 
   const std::string title = one_line(r.title);
-  out += style.bold(title) + "\n";
-  out += repeat("═", display_width(title)) + "\n";
-  if (!r.description.empty()) out += printable_lines(r.description) + "\n";
-  out += "\n";
+  out << style.bold(title) << "\n" << repeat("═", display_width(title)) << "\n";
+  if (!r.description.empty()) out << printable_lines(r.description) << "\n";
+  out << "\n";
   for (const auto& [heading, names] :
        actor_groups(r, [](const std::string& n) { return n; }, [](const std::string& t) { return one_line(t); }))
-    out += fmt::format("{:<13}{}\n", heading + ":", names);
-  out += fmt::format("Seed: {}\n", r.seed ? std::to_string(*r.seed) : std::string("none (system randomness)"));
+    out << fmt::format("{:<13}{}\n", heading + ":", names);
+  out << fmt::format("Seed: {}\n", r.seed ? std::to_string(*r.seed) : std::string("none (system randomness)"));
 
-  for (const auto& protocol : r.protocols) {
-    out += "\n" + style.bold(protocol) + ": who can read each message (✔ reads, · cannot)\n";
+  for (std::size_t p = 0; p < r.protocols.size(); ++p) {
+    out << "\n" << style.bold(r.protocols[p]) << ": who can read each message (✔ reads, · cannot)\n";
     BoxTable t;
     t.header.push_back("message");
     for (const auto& a : r.actors) t.header.push_back(a.name);
-    for (const auto& m : r.messages) {
+    t.row_count = r.messages.size();
+    t.row = [&](std::size_t i) {
+      const Message& m = r.messages[i];
       std::vector<std::string> row{
           fmt::format("#{} {} t={} “{}”", m.id, arrow(m), m.at, excerpt(m.text, kExcerptColumns))};
-      for (const auto& a : r.actors) row.push_back(grid.at(protocol, m.id, a.name).readable ? "✔ reads" : "·");
-      t.rows.push_back(std::move(row));
-    }
-    out += t.render(style);
-    for (const auto& note : grid.result(protocol).notes) out += fmt::format("note: {}\n", one_line(note));
+      for (std::size_t a = 0; a < r.actors.size(); ++a) row.push_back(grid.readable(p, m, a) ? "✔ reads" : "·");
+      return row;
+    };
+    t.render(style, out);
+    for (const auto& note : grid.result(p).notes) out << fmt::format("note: {}\n", one_line(note));
   }
 
-  out += "\n" + style.bold("Summary") + fmt::format(": messages each actor can read (out of {})\n", r.messages.size());
+  out << "\n" << style.bold("Summary") << fmt::format(": messages each actor can read (out of {})\n", r.messages.size());
   BoxTable summary;
   summary.header.push_back("actor");
   for (const auto& protocol : r.protocols) summary.header.push_back(protocol);
-  for (const auto& a : r.actors) {
-    std::vector<std::string> row{fmt::format("{} ({})", a.name, to_string(a.kind))};
-    for (const auto& protocol : r.protocols)
-      row.push_back(fmt::format("{}/{}", grid.readable_count(protocol, a.name), r.messages.size()));
-    summary.rows.push_back(std::move(row));
-  }
-  out += summary.render(style);
+  summary.row_count = r.actors.size();
+  summary.row = [&](std::size_t a) {
+    std::vector<std::string> row{fmt::format("{} ({})", r.actors[a].name, to_string(r.actors[a].kind))};
+    for (std::size_t p = 0; p < r.protocols.size(); ++p)
+      row.push_back(fmt::format("{}/{}", grid.readable_count(p, a), r.messages.size()));
+    return row;
+  };
+  summary.render(style, out);
 
   if (options.explain) {
-    for (const auto& protocol : r.protocols) {
-      out += "\n" + style.bold(fmt::format("How {} messages were read", protocol)) + "\n";
-      const auto outsiders = outsider_readings(grid, protocol);
-      if (outsiders.empty()) out += "  Nobody outside the conversation reads any message.\n";
+    for (std::size_t p = 0; p < r.protocols.size(); ++p) {
+      out << "\n" << style.bold(fmt::format("How {} messages were read", r.protocols[p])) << "\n";
+      const auto outsiders = outsider_readings(grid, p);
+      if (outsiders.empty()) out << "  Nobody outside the conversation reads any message.\n";
       for (const auto& e : outsiders) {
-        out += fmt::format("  {} reads {}:\n", style.bold(e.actor), message_list(e.messages, "→"));
-        for (std::size_t i = 0; i < e.how->size(); ++i) {
+        out << fmt::format("  {} reads {}:\n", style.bold(e.actor), message_list(e.messages, "→"));
+        for (std::size_t i = 0; i < e.how.size(); ++i) {
           const std::string number = fmt::format("    {}. ", i + 1);
-          out += wrap(one_line((*e.how)[i]), kExplainColumns, number, std::string(display_width(number), ' '));
+          out << wrap(one_line(e.how[i]), kExplainColumns, number, std::string(display_width(number), ' '));
         }
       }
-      out += "  " + members_sentence(members_locked_out(grid, protocol)) + "\n";
+      out << "  " << members_sentence(members_locked_out(grid, p)) << "\n";
     }
   }
 
   if (!r.expectations.empty()) {
     const auto failed = static_cast<std::size_t>(
         std::count_if(r.expectations.begin(), r.expectations.end(), [](const auto& e) { return !e.ok; }));
-    out += "\n" + style.bold("Expectations") +
-           fmt::format(": {} hold, {} failed\n", r.expectations.size() - failed, failed);
+    out << "\n" << style.bold("Expectations")
+        << fmt::format(": {} hold, {} failed\n", r.expectations.size() - failed, failed);
     for (const auto& e : r.expectations)
-      out += "  " + (e.ok ? style.green("ok    ") : style.red("FAILED")) + " " + expectation_line(e) + "\n";
+      out << "  " << (e.ok ? style.green("ok    ") : style.red("FAILED")) << " " << expectation_line(e) << "\n";
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -668,79 +714,78 @@ std::string md_paragraphs(std::string_view s) {
 
 constexpr std::size_t kMarkdownExcerptColumns = 60;
 
-std::string md_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                     std::string_view first_align, std::string_view other_align) {
-  std::string out = "| " + join(header, " | ") + " |\n|";
-  for (std::size_t c = 0; c < header.size(); ++c) out += std::string(c == 0 ? first_align : other_align) + "|";
-  out += "\n";
-  for (const auto& row : rows) out += "| " + join(row, " | ") + " |\n";
-  return out;
+// Rows made on demand by `row`, as in BoxTable.
+void md_table(const std::vector<std::string>& header, std::size_t row_count,
+              const std::function<std::vector<std::string>(std::size_t)>& row, std::string_view first_align,
+              std::string_view other_align, Sink& out) {
+  out << "| " << join(header, " | ") << " |\n|";
+  for (std::size_t c = 0; c < header.size(); ++c) out << (c == 0 ? first_align : other_align) << "|";
+  out << "\n";
+  for (std::size_t i = 0; i < row_count; ++i) out << "| " << join(row(i), " | ") << " |\n";
 }
 
-std::string render_markdown(const ReportGrid& grid, const RenderOptions& options) {
+void render_markdown(const ReportGrid& grid, const RenderOptions& options, Sink& out) {
   const Report& r = grid.report();
-  std::string out = fmt::format("# {}\n\n", md_cell(r.title));
-  if (!r.description.empty()) out += md_paragraphs(r.description) + "\n\n";
+  out << fmt::format("# {}\n\n", md_cell(r.title));
+  if (!r.description.empty()) out << md_paragraphs(r.description) << "\n\n";
   for (const auto& [heading, names] :
        actor_groups(r, [](const std::string& n) { return fmt::format("**{}**", md_escape(n)); },
                     [](const std::string& t) { return md_cell(t); }))
-    out += fmt::format("- {}: {}\n", heading, names);
-  out += "\n";
-  out += fmt::format("Seed: {}.\n", r.seed ? std::to_string(*r.seed) : std::string("none"));
+    out << fmt::format("- {}: {}\n", heading, names);
+  out << "\n";
+  out << fmt::format("Seed: {}.\n", r.seed ? std::to_string(*r.seed) : std::string("none"));
 
-  for (const auto& protocol : r.protocols) {
-    out += fmt::format("\n## {}\n\n", md_escape(protocol));
+  for (std::size_t p = 0; p < r.protocols.size(); ++p) {
+    out << fmt::format("\n## {}\n\n", md_escape(r.protocols[p]));
     std::vector<std::string> header{"Message"};
     for (const auto& a : r.actors) header.push_back(md_escape(a.name));
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& m : r.messages) {
-      std::vector<std::string> row{fmt::format("#{} {} → {}, t={}: “{}”", m.id, md_escape(m.from),
-                                               md_escape(join(m.to, ", ")), m.at,
-                                               md_escape(excerpt(m.text, kMarkdownExcerptColumns)))};
-      for (const auto& a : r.actors) row.push_back(grid.at(protocol, m.id, a.name).readable ? "✔" : "·");
-      rows.push_back(std::move(row));
-    }
-    out += md_table(header, rows, "---", ":-:");
-    const auto& notes = grid.result(protocol).notes;
+    const auto row = [&](std::size_t i) {
+      const Message& m = r.messages[i];
+      std::vector<std::string> cells{fmt::format("#{} {} → {}, t={}: “{}”", m.id, md_escape(m.from),
+                                                 md_escape(join(m.to, ", ")), m.at,
+                                                 md_escape(excerpt(m.text, kMarkdownExcerptColumns)))};
+      for (std::size_t a = 0; a < r.actors.size(); ++a) cells.push_back(grid.readable(p, m, a) ? "✔" : "·");
+      return cells;
+    };
+    md_table(header, r.messages.size(), row, "---", ":-:", out);
+    const auto& notes = grid.result(p).notes;
     if (!notes.empty()) {
-      out += "\n";
-      for (const auto& note : notes) out += fmt::format("> Note: {}\n", md_cell(note));
+      out << "\n";
+      for (const auto& note : notes) out << fmt::format("> Note: {}\n", md_cell(note));
     }
   }
 
-  out += fmt::format("\n## Summary\n\nMessages each actor can read, out of {}.\n\n", r.messages.size());
+  out << fmt::format("\n## Summary\n\nMessages each actor can read, out of {}.\n\n", r.messages.size());
   std::vector<std::string> header{"Actor"};
   for (const auto& protocol : r.protocols) header.push_back(md_escape(protocol));
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& a : r.actors) {
-    std::vector<std::string> row{fmt::format("{} ({})", md_escape(a.name), to_string(a.kind))};
-    for (const auto& protocol : r.protocols)
-      row.push_back(fmt::format("{}/{}", grid.readable_count(protocol, a.name), r.messages.size()));
-    rows.push_back(std::move(row));
-  }
-  out += md_table(header, rows, "---", "--:");
+  const auto row = [&](std::size_t a) {
+    std::vector<std::string> cells{fmt::format("{} ({})", md_escape(r.actors[a].name), to_string(r.actors[a].kind))};
+    for (std::size_t p = 0; p < r.protocols.size(); ++p)
+      cells.push_back(fmt::format("{}/{}", grid.readable_count(p, a), r.messages.size()));
+    return cells;
+  };
+  md_table(header, r.actors.size(), row, "---", "--:", out);
 
   if (options.explain) {
-    out += "\n## How the messages were read\n";
-    for (const auto& protocol : r.protocols) {
-      out += fmt::format("\n### {}\n\n", md_escape(protocol));
-      const auto outsiders = outsider_readings(grid, protocol);
-      if (outsiders.empty()) out += "Nobody outside the conversation reads any message.\n\n";
+    out << "\n## How the messages were read\n";
+    for (std::size_t p = 0; p < r.protocols.size(); ++p) {
+      out << fmt::format("\n### {}\n\n", md_escape(r.protocols[p]));
+      const auto outsiders = outsider_readings(grid, p);
+      if (outsiders.empty()) out << "Nobody outside the conversation reads any message.\n\n";
       for (const auto& e : outsiders) {
-        out += fmt::format("- **{}** reads {}:\n", md_escape(e.actor), md_escape(message_list(e.messages, " → ")));
-        for (std::size_t i = 0; i < e.how->size(); ++i) out += fmt::format("  {}. {}\n", i + 1, md_cell((*e.how)[i]));
+        out << fmt::format("- **{}** reads {}:\n", md_escape(e.actor), md_escape(message_list(e.messages, " → ")));
+        for (std::size_t i = 0; i < e.how.size(); ++i) out << fmt::format("  {}. {}\n", i + 1, md_cell(e.how[i]));
       }
-      if (!outsiders.empty()) out += "\n";
-      out += members_sentence(members_locked_out(grid, protocol)) + "\n";
+      if (!outsiders.empty()) out << "\n";
+      out << members_sentence(members_locked_out(grid, p)) << "\n";
     }
   }
 
   if (!r.expectations.empty()) {
-    out += "\n## Expectations\n\n";
+    out << "\n## Expectations\n\n";
     for (const auto& e : r.expectations)
-      out += fmt::format("- {} {}\n", e.ok ? "✔" : "✘ **failed**:", md_cell(expectation_line(e)));
+      out << fmt::format("- {} {}\n", e.ok ? "✔" : "✘ **failed**:", md_cell(expectation_line(e)));
   }
-  return out;
 }
 
 }  // namespace
@@ -753,15 +798,22 @@ std::optional<Format> parse_format(std::string_view name) {
   return std::nullopt;
 }
 
-std::string render(const Report& report, Format format, const RenderOptions& options) {
+void render(const Report& report, Format format, const RenderOptions& options, std::ostream& os) {
   const ReportGrid grid(report);
+  Sink sink(os);
   switch (format) {
-    case Format::kTable: return render_table(grid, options);
-    case Format::kMarkdown: return render_markdown(grid, options);
-    case Format::kCsv: return render_csv(grid);
-    case Format::kJson: return render_json(grid);
+    case Format::kTable: return render_table(grid, options, sink);
+    case Format::kMarkdown: return render_markdown(grid, options, sink);
+    case Format::kCsv: return render_csv(grid, sink);
+    case Format::kJson: return render_json(grid, sink);
   }
   throw std::logic_error("unknown report format");
+}
+
+std::string render(const Report& report, Format format, const RenderOptions& options) {
+  std::ostringstream os;
+  render(report, format, options, os);
+  return std::move(os).str();
 }
 
 }  // namespace msgsim

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "msgsim/results.h"
 
 namespace msgsim {
 
@@ -33,25 +32,6 @@ const char* to_string(PowerKind k) {
 const Party* Scenario::find_party(std::string_view name) const {
   auto it = std::find_if(parties.begin(), parties.end(), [&](const Party& p) { return p.name == name; });
   return it == parties.end() ? nullptr : &*it;
-}
-
-const char* to_string(ActorKind k) {
-  switch (k) {
-    case ActorKind::kParty: return "party";
-    case ActorKind::kProvider: return "provider";
-    case ActorKind::kAdversary: return "adversary";
-  }
-  return "?";
-}
-
-const Reading* ProtocolResult::find(int message, std::string_view actor) const {
-  for (const auto& r : readings)
-    if (r.message == message && r.actor == actor) return &r;
-  return nullptr;
-}
-
-bool Report::all_expectations_hold() const {
-  return std::all_of(expectations.begin(), expectations.end(), [](const auto& e) { return e.ok; });
 }
 
 }  // namespace msgsim

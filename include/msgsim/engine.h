@@ -40,8 +40,10 @@ class Simulation {
   // Returns how many artifact references were removed.
   std::size_t erase_evidence(const std::function<bool(const Artifact&)>& pred);
 
-  // The closure for every actor: one Reading per (message, actor).
-  ProtocolResult close() const;
+  // The closure for every actor: one cell per (message, actor). Columns are
+  // `columns` when given (an actor this run knows nothing of reads nothing),
+  // else actors().
+  ProtocolResult close(const std::vector<Actor>* columns = nullptr) const;
 
   // Actors of this run, in report order.
   const std::vector<Actor>& actors() const;

@@ -7,6 +7,7 @@
 // (protocol, message, actor). Output never contains key bytes.
 #pragma once
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@ struct RenderOptions {
   bool explain = true;     // table/markdown: list the "how" chains under the table
 };
 
+// Writes the report to `os` as it goes: a large report is never held whole.
+void render(const Report& report, Format format, const RenderOptions& options, std::ostream& os);
 std::string render(const Report& report, Format format, const RenderOptions& options = {});
 
 }  // namespace msgsim

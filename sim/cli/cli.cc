@@ -451,23 +451,32 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
     options.only_protocols = std::get<std::vector<std::string>>(selected);
   }
 
+  // The output file is opened before the run, so that a path that cannot be
+  // written fails at once rather than after a long run.
+  const bool to_stdout = a.output.empty() || a.output == "-";
+  const auto cannot_write = [&] {
+    return fail(io, {fmt::format("cannot write the report to '{}': {}", a.output, std::strerror(errno)),
+                     "check that the folder exists and that you may write there"});
+  };
+  std::ofstream file;
+  if (!to_stdout) {
+    file.open(a.output, std::ios::binary | std::ios::trunc);
+    if (!file) return cannot_write();
+  }
+
   const Report report = run_scenario(scenario, options, find_model);
   progress.reset();  // clears the progress line before the report
 
   RenderOptions render_options;
-  const bool to_stdout = a.output.empty() || a.output == "-";
   render_options.color = to_stdout && io.streams.color_terminal && !a.no_color;
   render_options.explain = !a.no_explain;
-  const std::string text = render(report, a.format, render_options);
   if (!to_stdout) {
-    std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
-    file << text;
+    render(report, a.format, render_options, file);
     file.close();
-    if (!file)
-      return fail(io, {fmt::format("cannot write the report to '{}': {}", a.output, std::strerror(errno)),
-                       "check that the folder exists and that you may write there"});
+    if (!file) return cannot_write();
   } else if (!a.quiet) {
-    io.out() << text << std::flush;
+    render(report, a.format, render_options, io.out());
+    io.out() << std::flush;
   }
 
   std::size_t failed = 0;

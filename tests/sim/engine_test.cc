@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "msgsim/crypto.h"
 #include "msgsim/report.h"
 #include "protocols/registry.h"
 #include "tests/support/scenario_builder.h"
@@ -61,6 +62,38 @@ TEST(RunScenario, ProtocolOrderOfResultsFollowsTheScenario) {
   ASSERT_EQ(r.results.size(), 2u);
   EXPECT_EQ(r.results[0].protocol, "signal");
   EXPECT_EQ(r.results[1].protocol, "imessage");
+}
+
+// Transport records (TLS) of every message that crossed a tapped link,
+// counted by visiting the run's evidence.
+std::size_t transport_records(const Scenario& s) {
+  Simulation sim(s, *find_model("imessage"), make_seeded_rng(1, "imessage"));
+  sim.run();
+  std::size_t n = 0;
+  sim.erase_evidence([&](const Artifact& a) {
+    if (a.type == "transport.tls") ++n;
+    return false;  // a visit: keep everything
+  });
+  return n;
+}
+
+TEST(Evidence, ATapCapturesTransportRecordsFromItsStartAndCannotOpenThem) {
+  Scenario s = testing::conversation({"imessage"});  // messages at t=1, 2, 3
+  s.adversaries = {testing::adversary("nsa", "US", {testing::power(PowerKind::kTap, 0)})};
+  const std::size_t from_start = transport_records(s);
+  EXPECT_GT(from_start, 0u);
+  s.adversaries[0].powers[0].at = 3;
+  const std::size_t last_message = transport_records(s);
+  EXPECT_GT(last_message, 0u);
+  EXPECT_LT(last_message, from_start);
+  s.adversaries[0].powers[0].at = 0;
+  const ProtocolResult r = testing::simulate(s, *find_model("imessage"));
+  for (int m = 1; m <= 3; ++m) EXPECT_FALSE(r.find(m, "nsa")->readable) << m;
+}
+
+TEST(Evidence, WithoutATapNoTransportRecordIsKept) {
+  // A record nobody can capture reaches nobody: the engine does not build it.
+  EXPECT_EQ(transport_records(testing::conversation({"imessage"})), 0u);
 }
 
 }  // namespace

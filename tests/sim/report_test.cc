@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -33,22 +34,21 @@ Report sample_report() {
               {"us-gov", "US authorities", ActorKind::kAdversary, "US"}};
   r.messages = {message(1, 1, "alice", "bob", "On se voit à 18h ?"), message(2, 2, "bob", "alice", "Oui | ok"),
                 message(3, 5, "alice", "bob", "Après, \"le café\", d'accord")};
+  std::vector<std::string> names;
+  for (const auto& a : r.actors) names.push_back(a.name);
   for (const auto& protocol : r.protocols) {
-    ProtocolResult pr;
-    pr.protocol = protocol;
+    ProtocolResult pr(protocol, r.messages.size(), names);
     for (const auto& m : r.messages) {
-      for (const auto& a : r.actors) {
-        Reading reading;
-        reading.message = m.id;
-        reading.actor = a.name;
+      for (std::size_t column = 0; column < r.actors.size(); ++column) {
+        const Actor& a = r.actors[column];
         if (a.kind == ActorKind::kParty) {
-          reading.readable = true;
+          pr.set_readable(m.id, column, {});
         } else if (protocol == "imessage" && m.id != 3) {
-          reading.readable = true;
-          reading.how = {"bob's iPhone backup holds the Messages in iCloud key", "apple decrypted the copy, stored"};
-          if (a.name == "us-gov") reading.how.insert(reading.how.begin(), "us-gov compelled apple at t=5");
+          std::vector<std::string> how = {"bob's iPhone backup holds the Messages in iCloud key",
+                                          "apple decrypted the copy, stored"};
+          if (a.name == "us-gov") how.insert(how.begin(), "us-gov compelled apple at t=5");
+          pr.set_readable(m.id, column, how);
         }
-        pr.readings.push_back(reading);
       }
     }
     if (protocol == "imessage") pr.notes = {"bob's backup ran at the end of ticks 1 and 2"};
@@ -152,25 +152,49 @@ TEST(JsonReport, SeedIsNullWithoutOne) {
   EXPECT_TRUE(j["seed"].is_null());
 }
 
-TEST(JsonReport, DropsTheChainOfAnUnreadableCell) {
+TEST(JsonReport, ACellMadeUnreadableAgainLosesItsChain) {
   Report r = sample_report();
-  r.results[1].readings[2].how = {"a chain the engine left on an unreadable cell"};
+  r.results[0].set_unreadable(1, 2);  // imessage, message 1, apple
   const json j = json::parse(render(r, Format::kJson));
-  EXPECT_EQ(j["results"][14]["actor"].get<std::string>(), "apple");
-  EXPECT_EQ(j["results"][14]["how"], json::array());
+  EXPECT_EQ(j["results"][2]["actor"].get<std::string>(), "apple");
+  EXPECT_FALSE(j["results"][2]["readable"].get<bool>());
+  EXPECT_EQ(j["results"][2]["how"], json::array());
+  EXPECT_EQ(j["results"][3]["how"].size(), 3u);  // us-gov still reads it
 }
 
-TEST(Render, RefusesAReportWithAMissingCell) {
+TEST(Render, RefusesAReportWithAMissingActor) {
   Report r = sample_report();
-  r.results[1].readings.pop_back();
+  r.results[1] = ProtocolResult("signal", 3, {"alice", "bob", "apple"});
   for (Format f : {Format::kTable, Format::kMarkdown, Format::kCsv, Format::kJson})
     EXPECT_THROW(render(r, f), std::logic_error);
 }
 
-TEST(Render, RefusesAReportWithACellTwice) {
+TEST(Render, RefusesAReportWithAMissingMessage) {
   Report r = sample_report();
-  r.results[0].readings.push_back(r.results[0].readings.front());
-  EXPECT_THROW(render(r, Format::kCsv), std::logic_error);
+  r.results[0] = ProtocolResult("imessage", 2, {"alice", "bob", "apple", "us-gov"});
+  for (Format f : {Format::kTable, Format::kMarkdown, Format::kCsv, Format::kJson})
+    EXPECT_THROW(render(r, f), std::logic_error);
+}
+
+TEST(ProtocolResult, KeepsEachDistinctLineOnce) {
+  ProtocolResult pr("imessage", 2, {"alice", "apple"});
+  const std::vector<std::string> one = {"stored on bob's iPhone (t=0): the key", "opened #1"};
+  const std::vector<std::string> two = {"stored on bob's iPhone (t=0): the key", "opened #2"};
+  pr.set_readable(1, 1, one);
+  pr.set_readable(2, 1, two);
+  EXPECT_EQ(pr.chains().distinct_lines(), 3u);
+  EXPECT_EQ(pr.at(2, 1).how, two);
+  EXPECT_EQ(pr.find(1, "apple")->how, one);
+  EXPECT_FALSE(pr.find(1, "alice")->readable);
+  EXPECT_FALSE(pr.find(1, "nobody").has_value());
+  EXPECT_FALSE(pr.find(3, "apple").has_value());
+  EXPECT_THROW(pr.set_readable(3, 0, one), std::out_of_range);
+  // A copy keeps its own lines: the copy's views stay valid when the original goes.
+  auto copy = std::make_unique<ProtocolResult>(pr);
+  pr = ProtocolResult();
+  EXPECT_EQ(copy->at(1, 1).how, one);
+  copy->set_readable(1, 0, one);
+  EXPECT_EQ(copy->chains().distinct_lines(), 3u);
 }
 
 TEST(Render, RefusesAReportWithoutResultsForAProtocol) {
@@ -194,7 +218,7 @@ TEST(CsvReport, HasOneQuotedRowPerCell) {
 
 TEST(CsvReport, DoublesQuotesInsideQuotedFields) {
   Report r = sample_report();
-  r.results[0].readings[2].how = {"the \"escrow\" key", "line\nbreak"};
+  r.results[0].set_readable(1, 2, std::vector<std::string>{"the \"escrow\" key", "line\nbreak"});
   const std::string csv = render(r, Format::kCsv);
   EXPECT_NE(csv.find(",provider,true,\"the \"\"escrow\"\" key | line\nbreak\"\n"), std::string::npos) << csv;
   EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u + 1u);  // header, cells, one embedded line break
@@ -341,7 +365,7 @@ Expectations: 1 hold, 1 failed
 
 TEST(TableReport, SaysWhenARecipientCannotRead) {
   Report r = sample_report();
-  r.results[1].readings[2 * 4 + 1].readable = false;  // signal, message 3, bob
+  r.results[1].set_unreadable(3, 1);  // signal, message 3, bob
   const std::string table = render(r, Format::kTable);
   EXPECT_NE(table.find("  Not readable by its own sender or recipient: #3 bob.\n"), std::string::npos) << table;
   EXPECT_NE(table.find("│ signal │\n"), std::string::npos);
@@ -352,7 +376,7 @@ TEST(TableReport, WrapsLongStepsUnderTheirNumber) {
   Report r = sample_report();
   std::string step;
   for (int i = 0; i < 30; ++i) step += fmt::format("word{} ", i);
-  r.results[0].readings[2].how = {step};
+  r.results[0].set_readable(1, 2, std::vector<std::string>{step});
   const std::string table = render(r, Format::kTable);
   EXPECT_NE(table.find("    1. word0 word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 word11 word12 word13\n"
                        "       word14 word15 word16 word17 word18 word19 word20 word21 word22 word23 word24 word25 word26\n"
@@ -387,7 +411,7 @@ TEST(TableReport, NeutralisesControlCharactersFromTheScenario) {
   Report r = sample_report();
   r.title = "evil\x1b[2J title";
   r.messages[0].text = "clear\x1b[2Jscreen\r\nnow";
-  r.results[0].readings[2].how = {"step with \x07 bell"};
+  r.results[0].set_readable(1, 2, std::vector<std::string>{"step with \x07 bell"});
   const std::string table = render(r, Format::kTable);
   EXPECT_EQ(table.find('\x1b'), std::string::npos);
   EXPECT_EQ(table.find('\x07'), std::string::npos);

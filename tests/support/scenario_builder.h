@@ -62,9 +62,7 @@ inline Scenario conversation(std::vector<std::string> protocols) {
 
 // Sorted names of the actors who read `message` in `r`.
 inline std::vector<std::string> readers(const ProtocolResult& r, int message) {
-  std::vector<std::string> out;
-  for (const Reading& rd : r.readings)
-    if (rd.message == message && rd.readable) out.push_back(rd.actor);
+  std::vector<std::string> out = r.readers(message);
   std::sort(out.begin(), out.end());
   return out;
 }

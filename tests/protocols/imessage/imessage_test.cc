@@ -35,8 +35,8 @@ TEST(IMessage, AliceBackupOnLetsAppleAndTheStateRead) {
   for (int m = 1; m <= 3; ++m)
     EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << "message " << m;
   // The chain names the escrowed key, the backup and the container.
-  const Reading* apple = r.find(1, "apple");
-  ASSERT_NE(apple, nullptr);
+  const auto apple = r.find(1, "apple");
+  ASSERT_TRUE(apple.has_value());
   const std::string how = fmt::format("{}", fmt::join(apple->how, "\n"));
   EXPECT_NE(how.find("alice's iCloud Backup service key"), std::string::npos) << how;
   EXPECT_NE(how.find("container key"), std::string::npos) << how;
@@ -124,10 +124,10 @@ TEST(IMessage, SameSeedSameResultsAndChains) {
   const Scenario s = with_state(conversation({"imessage-icloud"}));
   const ProtocolResult a = simulate(s, imessage_icloud_model_info());
   const ProtocolResult b = simulate(s, imessage_icloud_model_info());
-  ASSERT_EQ(a.readings.size(), b.readings.size());
-  for (std::size_t i = 0; i < a.readings.size(); ++i) {
-    EXPECT_EQ(a.readings[i].readable, b.readings[i].readable);
-    EXPECT_EQ(a.readings[i].how, b.readings[i].how);
+  ASSERT_EQ(a.readings().size(), b.readings().size());
+  for (std::size_t i = 0; i < a.readings().size(); ++i) {
+    EXPECT_EQ(a.readings()[i].readable, b.readings()[i].readable);
+    EXPECT_EQ(a.readings()[i].how, b.readings()[i].how);
   }
 }
 

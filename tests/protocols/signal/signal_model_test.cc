@@ -63,7 +63,7 @@ Power power(PowerKind kind, std::int64_t at, std::string target = "") {
 // The messages `actor` reads.
 std::set<int> reads(const ProtocolResult& r, const std::string& actor) {
   std::set<int> out;
-  for (const Reading& x : r.readings)
+  for (const Reading& x : r.readings())
     if (x.actor == actor && x.readable) out.insert(x.message);
   return out;
 }
@@ -92,8 +92,8 @@ TEST(SignalModel, SeizureReadsOnlyWhatTheDeviceHeld) {
   sc.adversaries.push_back(adversary("police", {power(PowerKind::kSeize, 2, "bob")}));
   const ProtocolResult r = run(sc);
   EXPECT_EQ(reads(r, "police"), (std::set<int>{1, 2}));
-  const Reading* how = r.find(1, "police");
-  ASSERT_NE(how, nullptr);
+  const auto how = r.find(1, "police");
+  ASSERT_TRUE(how.has_value());
   ASSERT_FALSE(how->how.empty());
 }
 
@@ -169,10 +169,10 @@ TEST(SignalModel, SameSeedGivesSameReadingsAndExplanations) {
   sc.adversaries.push_back(adversary("police", {power(PowerKind::kSeize, 2, "bob")}));
   const ProtocolResult a = run(sc);
   const ProtocolResult b = run(sc);
-  ASSERT_EQ(a.readings.size(), b.readings.size());
-  for (std::size_t i = 0; i < a.readings.size(); ++i) {
-    EXPECT_EQ(a.readings[i].readable, b.readings[i].readable);
-    EXPECT_EQ(a.readings[i].how, b.readings[i].how);
+  ASSERT_EQ(a.readings().size(), b.readings().size());
+  for (std::size_t i = 0; i < a.readings().size(); ++i) {
+    EXPECT_EQ(a.readings()[i].readable, b.readings()[i].readable);
+    EXPECT_EQ(a.readings()[i].how, b.readings()[i].how);
   }
 }
 

@@ -1,0 +1,120 @@
+#include "msgsim/results.h"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace msgsim {
+
+const char* to_string(ActorKind k) {
+  switch (k) {
+    case ActorKind::kParty: return "party";
+    case ActorKind::kProvider: return "provider";
+    case ActorKind::kAdversary: return "adversary";
+  }
+  return "?";
+}
+
+// ---- ChainBook ------------------------------------------------------------
+
+ChainBook::ChainBook(const ChainBook& other)
+    : text_(other.text_), line_ids_(other.line_ids_), starts_(other.starts_) {
+  // The index holds views into text_: rebuild it on the copy's own strings.
+  for (std::uint32_t i = 0; i < text_.size(); ++i) index_.emplace(text_[i], i);
+}
+
+ChainBook& ChainBook::operator=(const ChainBook& other) {
+  if (this != &other) *this = ChainBook(other);
+  return *this;
+}
+
+std::uint32_t ChainBook::intern(const std::string& line) {
+  if (auto it = index_.find(line); it != index_.end()) return it->second;
+  if (text_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many distinct lines");
+  const auto id = static_cast<std::uint32_t>(text_.size());
+  text_.push_back(line);
+  index_.emplace(text_.back(), id);
+  return id;
+}
+
+ChainBook::ChainId ChainBook::add(std::span<const std::string> lines) {
+  for (const std::string& line : lines) line_ids_.push_back(intern(line));
+  if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
+  starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
+  return static_cast<ChainId>(size() - 1);
+}
+
+std::vector<std::string_view> ChainBook::lines(ChainId chain) const {
+  std::vector<std::string_view> out;
+  for (std::uint32_t i = starts_.at(chain); i < starts_.at(chain + 1); ++i) out.emplace_back(text_[line_ids_[i]]);
+  return out;
+}
+
+// ---- ProtocolResult ---------------------------------------------------------
+
+ProtocolResult::ProtocolResult(std::string name, std::size_t messages, std::vector<std::string> actors)
+    : protocol(std::move(name)), messages_(messages), actors_(std::move(actors)), cells_(messages_ * actors_.size(), 0) {}
+
+std::optional<std::size_t> ProtocolResult::column(std::string_view actor) const {
+  auto it = std::find(actors_.begin(), actors_.end(), actor);
+  if (it == actors_.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - actors_.begin());
+}
+
+std::size_t ProtocolResult::cell(int message, std::size_t column) const {
+  if (message < 1 || static_cast<std::size_t>(message) > messages_ || column >= actors_.size())
+    throw std::out_of_range(fmt::format("no cell for message {}, column {} in the results of '{}'", message, column,
+                                        protocol));
+  return (static_cast<std::size_t>(message) - 1) * actors_.size() + column;
+}
+
+void ProtocolResult::set_readable(int message, std::size_t column, std::span<const std::string> how) {
+  const std::size_t c = cell(message, column);
+  cells_[c] = chains_.add(how) + 1;
+}
+
+void ProtocolResult::set_unreadable(int message, std::size_t column) { cells_[cell(message, column)] = 0; }
+
+std::vector<std::string_view> ProtocolResult::how(int message, std::size_t column) const {
+  const std::uint32_t v = cells_[cell(message, column)];
+  if (v == 0) return {};
+  return chains_.lines(v - 1);
+}
+
+Reading ProtocolResult::at(int message, std::size_t column) const {
+  Reading r;
+  r.message = message;
+  r.actor = actors_.at(column);
+  r.readable = readable(message, column);
+  for (std::string_view line : how(message, column)) r.how.emplace_back(line);
+  return r;
+}
+
+std::optional<Reading> ProtocolResult::find(int message, std::string_view actor) const {
+  const auto c = column(actor);
+  if (!c || message < 1 || static_cast<std::size_t>(message) > messages_) return std::nullopt;
+  return at(message, *c);
+}
+
+std::vector<Reading> ProtocolResult::readings() const {
+  std::vector<Reading> out;
+  out.reserve(cells_.size());
+  for (std::size_t m = 1; m <= messages_; ++m)
+    for (std::size_t a = 0; a < actors_.size(); ++a) out.push_back(at(static_cast<int>(m), a));
+  return out;
+}
+
+std::vector<std::string> ProtocolResult::readers(int message) const {
+  std::vector<std::string> out;
+  for (std::size_t a = 0; a < actors_.size(); ++a)
+    if (readable(message, a)) out.push_back(actors_[a]);
+  return out;
+}
+
+bool Report::all_expectations_hold() const {
+  return std::all_of(expectations.begin(), expectations.end(), [](const auto& e) { return e.ok; });
+}
+
+}  // namespace msgsim
