@@ -25,7 +25,9 @@ namespace msgsim {
 namespace {
 
 // What happened to an artifact at a node: the node's journal line.
-enum class Event { kStored, kRemoved, kHandled, kSent, kReceived, kRelayed };
+// (A deletion is not journaled: what a node deleted it still saw, and what a
+// snapshot finds is the store, which forgets it.)
+enum class Event { kStored, kHandled, kSent, kReceived, kRelayed };
 
 struct JournalEntry {
   ArtifactPtr artifact;
@@ -65,7 +67,7 @@ struct Simulation::Impl final : Context {
   // The descriptions captures and journal lines point to, each kept once
   // (a deque: its strings never move).
   std::deque<std::string> texts;
-  std::vector<std::array<std::string_view, 6>> journal_how;  // per node, per Event: "received by bob's iPhone"
+  std::vector<std::array<std::string_view, 5>> journal_how;  // per node, per Event: "received by bob's iPhone"
   std::vector<std::vector<Observer>> node_observers;         // per node
   std::vector<std::vector<Observer>> link_observers;         // per link
   std::vector<std::vector<Capture>> captured;                // per adversary
@@ -84,9 +86,9 @@ struct Simulation::Impl final : Context {
     journals.resize(w.node_count());
     node_observers.resize(w.node_count());
     link_observers.resize(w.link_count());
-    static constexpr const char* kVerb[] = {"stored on", "", "handled by", "sent by", "received by", "relayed by"};
+    static constexpr const char* kVerb[] = {"stored on", "handled by", "sent by", "received by", "relayed by"};
     for (NodeId n = 0; n < w.node_count(); ++n) {
-      std::array<std::string_view, 6> how{};
+      std::array<std::string_view, 5> how{};
       for (std::size_t e = 0; e < how.size(); ++e) how[e] = text(fmt::format("{} {}", kVerb[e], w.node(n).label));
       journal_how.push_back(how);
     }
@@ -111,7 +113,7 @@ struct Simulation::Impl final : Context {
   void journal(NodeId node, const ArtifactPtr& a, Event e) {
     journals.at(node).push_back({a, tick, e});
     for (const Observer& o : node_observers[node])
-      if (o.active(tick) && e != Event::kRemoved)
+      if (o.active(tick))
         captured[o.adversary].push_back({a, o.how, tick});
   }
 
@@ -122,8 +124,7 @@ struct Simulation::Impl final : Context {
 
   void remove(NodeId node, const ArtifactPtr& a) override {
     auto it = seq.find(a.get());
-    if (it == seq.end() || stores.at(node).erase(it->second) == 0) return;
-    journal(node, a, Event::kRemoved);
+    if (it != seq.end()) stores.at(node).erase(it->second);
   }
 
   std::vector<ArtifactPtr> open(NodeId node, const ArtifactPtr& sealed,
@@ -305,8 +306,7 @@ struct Simulation::Impl final : Context {
     std::vector<Capture> out;
     auto from_journal = [&](NodeId n) {
       for (const JournalEntry& e : journals[n])
-        if (e.event != Event::kRemoved)
-          out.push_back({e.artifact, journal_how[n][static_cast<std::size_t>(e.event)], e.tick});
+        out.push_back({e.artifact, journal_how[n][static_cast<std::size_t>(e.event)], e.tick});
     };
     switch (actor.kind) {
       case ActorKind::kParty:
