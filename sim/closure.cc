@@ -8,13 +8,22 @@
 namespace msgsim {
 
 const std::vector<ArtifactPtr>* OpeningCache::find(const Key& k) const {
-  auto it = cache_.find(k);
-  if (it != cache_.end()) return &it->second;
+  {
+    std::shared_lock lock(mutex_);
+    auto it = cache_.find(k);
+    if (it != cache_.end()) return &it->second;
+  }
   return earlier_ != nullptr ? earlier_->find(k) : nullptr;
 }
 
 const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr> result) {
-  return cache_.insert_or_assign(std::move(k), std::move(result)).first->second;
+  std::unique_lock lock(mutex_);
+  return cache_.try_emplace(std::move(k), std::move(result)).first->second;
+}
+
+std::size_t OpeningCache::size() const {
+  std::shared_lock lock(mutex_);
+  return cache_.size();
 }
 
 std::size_t Closure::insert(Held h) {

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,17 +38,23 @@ struct Capture {
 
 // Openings already computed in this run, shared by every actor's closure:
 // an Opener is a pure function of (sealed, keys), so the result is too.
+// Several closures may use one cache from several threads at once. Two of
+// them may compute the same opening; the first result stored is the one
+// every later lookup gets (the other is equal, being of the same function).
 class OpeningCache {
  public:
   using Key = std::vector<const Artifact*>;  // sealed, then the keys in `needs` order
   OpeningCache() = default;
-  // Consults `earlier` (openings done by the devices during the run) on a miss.
+  // Consults `earlier` (openings done by the devices during the run) on a
+  // miss; `earlier` must no longer change while this cache is used.
   explicit OpeningCache(const OpeningCache* earlier) : earlier_(earlier) {}
+  // Stored results never move: the pointers and references stay valid.
   const std::vector<ArtifactPtr>* find(const Key& k) const;
   const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
-  std::size_t size() const { return cache_.size(); }
+  std::size_t size() const;
 
  private:
+  mutable std::shared_mutex mutex_;
   std::map<Key, std::vector<ArtifactPtr>> cache_;
   const OpeningCache* earlier_ = nullptr;
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <map>
@@ -45,6 +46,64 @@ struct Observer {
 };
 
 std::string tick_text(std::int64_t t) { return fmt::format("t={}", t); }
+
+// The run's tasks, done by a fixed number of threads. Tasks pushed as kFirst
+// go before kLater ones: a protocol that has played is closed, and its
+// evidence freed, before another protocol starts to play. The first
+// exception stops the work and is rethrown by run().
+class WorkQueue {
+ public:
+  enum Priority { kFirst, kLater };
+
+  void push(Priority p, std::function<void()> task) {
+    std::lock_guard lock(mutex_);
+    (p == kFirst ? first_ : later_).push_back(std::move(task));
+    ready_.notify_one();
+  }
+
+  void run(unsigned threads) {
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back([this] { work(); });
+    work();
+    for (auto& h : helpers) h.join();
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ready_.wait(lock, [this] { return !first_.empty() || !later_.empty() || busy_ == 0; });
+      if (first_.empty() && later_.empty()) {
+        ready_.notify_all();  // nothing queued and nobody working: everyone stops
+        return;
+      }
+      auto& queue = first_.empty() ? later_ : first_;
+      std::function<void()> task = std::move(queue.front());
+      queue.pop_front();
+      ++busy_;
+      lock.unlock();
+      try {
+        task();
+      } catch (...) {
+        lock.lock();
+        if (!failure_) failure_ = std::current_exception();
+        first_.clear();
+        later_.clear();
+        lock.unlock();
+      }
+      lock.lock();
+      --busy_;
+      ready_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> first_, later_;
+  std::size_t busy_ = 0;
+  std::exception_ptr failure_;
+};
 
 }  // namespace
 
@@ -353,17 +412,31 @@ ProtocolResult Simulation::close(const std::vector<Actor>* columns) const {
   std::vector<std::string> names;
   for (const Actor& a : actors) names.push_back(a.name);
   ProtocolResult result(std::string(impl_->info.name), impl_->sc.messages.size(), std::move(names));
-  result.notes = impl_->notes;
-  std::sort(result.notes.begin(), result.notes.end());
+  result.notes = notes();
   // A fresh cache per close() (evidence may have been erased since the last
   // one), backed by the openings the devices did during the run.
-  OpeningCache cache(&impl_->cache);
-  for (std::size_t column = 0; column < actors.size(); ++column) {
-    Closure c(impl_->openers, cache);
-    for (Capture& cap : impl_->initial(actors[column])) c.add(std::move(cap));
-    c.run();
-    c.record(impl_->sc, column, result);
-  }
+  const auto cache = opening_cache();
+  for (std::size_t column = 0; column < actors.size(); ++column)
+    result.copy_column(column, close_one(actors[column], *cache), 0);
+  return result;
+}
+
+std::vector<std::string> Simulation::notes() const {
+  std::vector<std::string> out = impl_->notes;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::unique_ptr<OpeningCache> Simulation::opening_cache() const {
+  return std::make_unique<OpeningCache>(&impl_->cache);
+}
+
+ProtocolResult Simulation::close_one(const Actor& actor, OpeningCache& shared) const {
+  ProtocolResult result(std::string(impl_->info.name), impl_->sc.messages.size(), {actor.name});
+  Closure c(impl_->openers, shared);
+  for (Capture& cap : impl_->initial(actor)) c.add(std::move(cap));
+  c.run();
+  c.record(impl_->sc, 0, result);
   return result;
 }
 
@@ -412,49 +485,74 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   report.results.resize(models.size());
 
   // Progress, shared by the workers.
-  const std::size_t total = models.size() * scenario.messages.size();
-  std::atomic<std::size_t> done{0};
-  const std::size_t step = std::max<std::size_t>(1, total / 200);
-  auto tick_progress = [&] {
-    const std::size_t d = ++done;
-    if (options.progress && (d % step == 0 || d == total)) options.progress(d, total);
+  const std::size_t to_play = models.size() * scenario.messages.size();
+  const std::size_t to_close = models.size() * report.actors.size();
+  std::atomic<std::size_t> played{0}, closed{0};
+  const std::size_t step = std::max<std::size_t>(1, to_play / 200);
+  auto report_progress = [&](bool force) {
+    const std::size_t p = played.load();
+    if (options.progress && (force || p % step == 0)) options.progress({p, to_play, closed.load(), to_close});
   };
 
-  // One protocol: its own world, its own random stream, its own slot.
-  auto run_one = [&](std::size_t i) {
+  // Each protocol has its own world, its own random stream and its own slot;
+  // its actors' closures are independent of one another.
+  struct ProtocolRun {
+    std::unique_ptr<Simulation> sim;
+    std::unique_ptr<OpeningCache> cache;
+    std::vector<ProtocolResult> columns;  // one per report actor
+    std::atomic<std::size_t> left{0};
+  };
+  std::vector<ProtocolRun> runs(models.size());
+  WorkQueue work;
+
+  // After the protocol's last closure: the grid in actor order, then the
+  // evidence can go.
+  auto finish = [&](std::size_t i) {
+    ProtocolRun& run = runs[i];
+    std::vector<std::string> names;
+    for (const Actor& actor : report.actors) names.push_back(actor.name);
+    ProtocolResult result(std::string(models[i]->name), scenario.messages.size(), std::move(names));
+    for (std::size_t c = 0; c < run.columns.size(); ++c) result.copy_column(c, run.columns[c], 0);
+    result.notes = run.sim->notes();
+    report.results[i] = std::move(result);
+    run.columns.clear();
+    run.cache.reset();
+    run.sim.reset();
+  };
+
+  auto close_actor = [&](std::size_t i, std::size_t a) {
+    ProtocolRun& run = runs[i];
+    run.columns[a] = run.sim->close_one(report.actors[a], *run.cache);
+    ++closed;
+    report_progress(true);
+    if (--run.left == 0) finish(i);
+  };
+
+  auto play = [&](std::size_t i) {
     const ModelInfo* m = models[i];
+    ProtocolRun& run = runs[i];
     auto rng = report.seed ? make_seeded_rng(*report.seed, m->name) : make_system_rng();
-    Simulation sim(scenario, *m, std::move(rng));
-    sim.run(tick_progress);
+    run.sim = std::make_unique<Simulation>(scenario, *m, std::move(rng));
+    run.sim->run([&] {
+      ++played;
+      report_progress(false);
+    });
+    run.cache = run.sim->opening_cache();
     // Columns are the report's actors, which may include providers this
     // protocol does not use: nothing reaches them, so they read nothing.
-    report.results[i] = sim.close(&report.actors);
+    run.columns.resize(report.actors.size());
+    run.left = report.actors.size();
+    if (report.actors.empty()) finish(i);
+    // Adversaries and providers first: they hold the most evidence, and the
+    // longest tasks should start early.
+    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(WorkQueue::kFirst, [&, i, a] { close_actor(i, a); });
   };
 
+  for (std::size_t i = 0; i < models.size(); ++i) work.push(WorkQueue::kLater, [&, i] { play(i); });
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, models.size()));
-  if (jobs <= 1) {
-    for (std::size_t i = 0; i < models.size(); ++i) run_one(i);
-  } else {
-    // Workers take the next protocol; the first exception is rethrown here.
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    std::vector<std::thread> workers;
-    for (unsigned w = 0; w < jobs; ++w)
-      workers.emplace_back([&] {
-        for (std::size_t i; (i = next++) < models.size();) {
-          try {
-            run_one(i);
-          } catch (...) {
-            std::lock_guard lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-          }
-        }
-      });
-    for (auto& t : workers) t.join();
-    if (failure) std::rethrow_exception(failure);
-  }
+  work.run(jobs);
+  report_progress(true);
+
   for (const Expectation& e : scenario.expectations) {
     for (const ProtocolResult& r : report.results) {
       if (e.protocol && *e.protocol != r.protocol) continue;

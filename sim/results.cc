@@ -77,6 +77,21 @@ void ProtocolResult::set_readable(int message, std::size_t column, std::span<con
 
 void ProtocolResult::set_unreadable(int message, std::size_t column) { cells_[cell(message, column)] = 0; }
 
+void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from, std::size_t from_column) {
+  if (from.messages_ != messages_) throw std::logic_error("copy_column between results of different messages");
+  std::vector<std::string> how;
+  for (std::size_t m = 1; m <= messages_; ++m) {
+    const int id = static_cast<int>(m);
+    if (!from.readable(id, from_column)) {
+      set_unreadable(id, column);
+      continue;
+    }
+    how.clear();
+    for (std::string_view line : from.how(id, from_column)) how.emplace_back(line);
+    set_readable(id, column, how);
+  }
+}
+
 std::vector<std::string_view> ProtocolResult::how(int message, std::size_t column) const {
   const std::uint32_t v = cells_[cell(message, column)];
   if (v == 0) return {};

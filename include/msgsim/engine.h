@@ -22,6 +22,8 @@
 
 namespace msgsim {
 
+class OpeningCache;  // sim/closure.h
+
 class Simulation {
  public:
   // `rng` supplies every random byte of this run.
@@ -45,6 +47,15 @@ class Simulation {
   // else actors().
   ProtocolResult close(const std::vector<Actor>* columns = nullptr) const;
 
+  // The same, one actor at a time, for a runner that closes several actors
+  // at once on several threads: `shared` holds the openings of this closing
+  // pass (make one with opening_cache(); it is thread-safe). The result has
+  // one column, `actor`.
+  ProtocolResult close_one(const Actor& actor, OpeningCache& shared) const;
+  std::unique_ptr<OpeningCache> opening_cache() const;
+  // What the run wants the reader to know, sorted.
+  std::vector<std::string> notes() const;
+
   // Actors of this run, in report order.
   const std::vector<Actor>& actors() const;
 
@@ -57,17 +68,24 @@ class Simulation {
 // adversaries.
 std::vector<Actor> scenario_actors(const Scenario& scenario, const std::vector<const ModelInfo*>& models);
 
-// Called as messages are played: how many (protocol, message) steps are done
-// out of how many. Called from worker threads, possibly at once: it must be
-// thread-safe and cheap (it is called at most a few hundred times a run).
-using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
+// How far a run is: messages played (per protocol, so out of protocols x
+// messages), then actors' closures done (out of protocols x actors).
+struct Progress {
+  std::size_t played = 0, to_play = 0;
+  std::size_t closed = 0, to_close = 0;
+};
+// Called from worker threads, possibly at once: it must be thread-safe and
+// cheap (it is called at most a few hundred times a run).
+using ProgressFn = std::function<void(const Progress&)>;
 
 struct RunOptions {
   std::vector<std::string> only_protocols;  // empty: every protocol of the scenario
   std::optional<std::uint64_t> seed;        // overrides the scenario's seed
-  // Protocols run in parallel on this many threads; 0 = every core. The
+  // Work runs on this many threads; 0 = every core. Protocols play in
+  // parallel, then the actors' closures of a protocol run in parallel. The
   // report is the same for every value: each protocol has its own world and
-  // its own random stream, and results are assembled in protocol order.
+  // its own random stream, and results are assembled in protocol and actor
+  // order.
   unsigned jobs = 0;
   ProgressFn progress;  // optional
 };

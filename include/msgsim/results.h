@@ -83,6 +83,8 @@ class ProtocolResult {
   // Marks a cell readable, with its chain; or unreadable again.
   void set_readable(int message, std::size_t column, std::span<const std::string> how);
   void set_unreadable(int message, std::size_t column);
+  // Column `from_column` of `from` (same messages) becomes column `column` here.
+  void copy_column(std::size_t column, const ProtocolResult& from, std::size_t from_column);
 
   bool readable(int message, std::size_t column) const { return cells_.at(cell(message, column)) != 0; }
   // The chain of a readable cell (empty for an unreadable one).

@@ -311,14 +311,20 @@ class ProgressLine {
     if (shown_) err_ << "\r\033[K" << std::flush;  // leave a clean line for what follows
   }
 
-  void update(std::size_t done, std::size_t total) {
+  // Playing the messages and closing the actors count for half the work each
+  // (in a large run they take comparable times).
+  void update(const Progress& p) {
     std::lock_guard lock(mutex_);
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (elapsed < 1.0) return;
-    const double rate = static_cast<double>(done) / elapsed;
-    const double left = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-    err_ << fmt::format("\r\033[Kmsgsim: {} of {} messages played ({:.0f}/s, about {:.0f} s left)", done, total,
-                        rate, left)
+    const auto fraction = [](std::size_t done, std::size_t total) {
+      return total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+    };
+    const double done = (fraction(p.played, p.to_play) + fraction(p.closed, p.to_close)) / 2;
+    const double rate = static_cast<double>(p.played) / elapsed;
+    const double left = done > 0 ? elapsed * (1 - done) / done : 0;
+    err_ << fmt::format("\r\033[Kmsgsim: {} of {} messages played ({:.0f}/s), {} of {} readers worked out, about {:.0f} s left",
+                        p.played, p.to_play, rate, p.closed, p.to_close, left)
          << std::flush;
     shown_ = true;
   }
@@ -443,7 +449,7 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   std::optional<ProgressLine> progress;
   if (io.streams.progress_terminal) {
     progress.emplace(io.err());
-    options.progress = [&progress](std::size_t done, std::size_t total) { progress->update(done, total); };
+    options.progress = [&progress](const Progress& p) { progress->update(p); };
   }
   if (!a.protocols.empty()) {
     auto selected = select_protocols(scenario, a.protocols);

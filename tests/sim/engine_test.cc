@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -34,23 +35,60 @@ TEST(RunScenario, EveryJobCountGivesTheSameReport) {
   }
 }
 
-TEST(RunScenario, ProgressCountsEveryProtocolMessageOnceAndEndsAtTheTotal) {
-  const Scenario s = three_protocols();
+TEST(RunScenario, ProgressCountsEveryMessageAndEveryReaderOnceAndEndsAtTheTotals) {
+  const Scenario s = three_protocols();  // 3 protocols, 3 messages; alice, bob, apple, signal, us-gov, nso
   std::mutex m;
-  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  std::vector<Progress> calls;
   RunOptions o;
   o.jobs = 3;
-  o.progress = [&](std::size_t done, std::size_t total) {
+  o.progress = [&](const Progress& p) {
     std::lock_guard lock(m);
-    calls.emplace_back(done, total);
+    calls.push_back(p);
   };
   run_scenario(s, o, find_model);
   ASSERT_FALSE(calls.empty());
-  for (const auto& [done, total] : calls) {
-    EXPECT_EQ(total, 9u);
-    EXPECT_LE(done, total);
+  for (const Progress& p : calls) {
+    EXPECT_EQ(p.to_play, 9u);
+    EXPECT_EQ(p.to_close, 18u);
+    EXPECT_LE(p.played, p.to_play);
+    EXPECT_LE(p.closed, p.to_close);
   }
-  EXPECT_EQ(std::max_element(calls.begin(), calls.end())->first, 9u);
+  EXPECT_EQ(calls.back().played, 9u);
+  EXPECT_EQ(calls.back().closed, 18u);
+}
+
+// A model that fails while it plays.
+class Failing final : public Model {
+ public:
+  std::string_view name() const override { return "failing"; }
+  std::vector<std::string> providers() const override { return {}; }
+  void register_openers(OpenerRegistry&) const override {}
+  void provision(Context&) override {}
+  void send(Context&, const Message& m) override {
+    if (m.id == 2) throw std::runtime_error("failing: message 2");
+  }
+};
+const ModelInfo kFailing{"failing", "fails", "fails", [] { return std::unique_ptr<Model>(new Failing()); }};
+
+TEST(RunScenario, AProtocolThatFailsStopsTheRunWithItsErrorOnEveryJobCount) {
+  Scenario s = three_protocols();
+  s.protocols.insert(s.protocols.begin() + 1, "failing");
+  const auto models = [](std::string_view name) { return name == "failing" ? &kFailing : find_model(name); };
+  for (unsigned jobs : {1u, 2u, 4u}) {
+    RunOptions o;
+    o.jobs = jobs;
+    EXPECT_THROW(
+        {
+          try {
+            run_scenario(s, o, models);
+          } catch (const std::runtime_error& e) {
+            EXPECT_STREQ(e.what(), "failing: message 2");
+            throw;
+          }
+        },
+        std::runtime_error)
+        << "jobs=" << jobs;
+  }
 }
 
 TEST(RunScenario, ProtocolOrderOfResultsFollowsTheScenario) {
