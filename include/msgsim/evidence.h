@@ -30,6 +30,7 @@ namespace msgsim {
 // Models derive it from public material, e.g. crypto::digest16 of a public
 // key, or of a chain's ratchet public key.
 using KeyId = std::string;
+inline constexpr std::size_t kKeyIdSize = 15;
 KeyId make_key_id(std::string_view domain, ByteView public_material);
 // Short printable form for debugging: 8 hex digits.
 std::string short_id(const KeyId& id);
