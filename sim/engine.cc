@@ -499,30 +499,31 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   struct ProtocolRun {
     std::unique_ptr<Simulation> sim;
     std::unique_ptr<OpeningCache> cache;
-    std::vector<ProtocolResult> columns;  // one per report actor
+    std::mutex result_mutex;
+    ProtocolResult result;  // the grid; each actor's column is copied in as soon as it is closed
     std::atomic<std::size_t> left{0};
   };
   std::vector<ProtocolRun> runs(models.size());
   WorkQueue work;
 
-  // After the protocol's last closure: the grid in actor order, then the
-  // evidence can go.
+  // After the protocol's last closure the evidence can go.
   auto finish = [&](std::size_t i) {
     ProtocolRun& run = runs[i];
-    std::vector<std::string> names;
-    for (const Actor& actor : report.actors) names.push_back(actor.name);
-    ProtocolResult result(std::string(models[i]->name), scenario.messages.size(), std::move(names));
-    for (std::size_t c = 0; c < run.columns.size(); ++c) result.copy_column(c, run.columns[c], 0);
-    result.notes = run.sim->notes();
-    report.results[i] = std::move(result);
-    run.columns.clear();
+    run.result.notes = run.sim->notes();
+    report.results[i] = std::move(run.result);
     run.cache.reset();
     run.sim.reset();
   };
 
   auto close_actor = [&](std::size_t i, std::size_t a) {
     ProtocolRun& run = runs[i];
-    run.columns[a] = run.sim->close_one(report.actors[a], *run.cache);
+    const ProtocolResult column = run.sim->close_one(report.actors[a], *run.cache);
+    {
+      // Whatever the order the columns arrive in, the grid is the same: a
+      // column's place is its actor's, and chains are text.
+      std::lock_guard lock(run.result_mutex);
+      run.result.copy_column(a, column, 0);
+    }
     ++closed;
     report_progress(true);
     if (--run.left == 0) finish(i);
@@ -540,7 +541,9 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     run.cache = run.sim->opening_cache();
     // Columns are the report's actors, which may include providers this
     // protocol does not use: nothing reaches them, so they read nothing.
-    run.columns.resize(report.actors.size());
+    std::vector<std::string> names;
+    for (const Actor& actor : report.actors) names.push_back(actor.name);
+    run.result = ProtocolResult(std::string(m->name), scenario.messages.size(), std::move(names));
     run.left = report.actors.size();
     if (report.actors.empty()) finish(i);
     // Adversaries and providers first: they hold the most evidence, and the
