@@ -45,8 +45,9 @@ class OpeningCache {
  public:
   using Key = std::vector<const Artifact*>;  // sealed, then the keys in `needs` order
   OpeningCache() = default;
-  // Consults `earlier` (openings done by the devices during the run) on a
-  // miss; `earlier` must no longer change while this cache is used.
+  // Consults `earlier` (openings done by the devices during the run, or a
+  // cache shared by several closures) on a miss; it may be used, and grow,
+  // on other threads meanwhile.
   explicit OpeningCache(const OpeningCache* earlier) : earlier_(earlier) {}
   // Stored results never move: the pointers and references stay valid.
   const std::vector<ArtifactPtr>* find(const Key& k) const;

@@ -433,7 +433,11 @@ std::unique_ptr<OpeningCache> Simulation::opening_cache() const {
 
 ProtocolResult Simulation::close_one(const Actor& actor, OpeningCache& shared) const {
   ProtocolResult result(std::string(impl_->info.name), impl_->sc.messages.size(), {actor.name});
-  Closure c(impl_->openers, shared);
+  // What a party opens is its own devices' evidence, which at most the one
+  // adversary who seized or exploited that device shares: a party reads the
+  // shared openings but keeps its own to itself, and they go with it.
+  OpeningCache own(&shared);
+  Closure c(impl_->openers, actor.kind == ActorKind::kParty ? own : shared);
   for (Capture& cap : impl_->initial(actor)) c.add(std::move(cap));
   c.run();
   c.record(impl_->sc, 0, result);
