@@ -29,9 +29,13 @@ Bytes index_bytes(std::uint32_t index) {
 
 // The real software looks a private key up by the public key (or prekey id)
 // the message names; a key that does not match that public key is not it.
+// A key pair is stored with its public half (make_dh_key), as libsignal's
+// key records are, so the look-up compares that half and does not redo a
+// scalar multiplication per candidate. A record whose halves disagree would
+// yield a wrong secret that opens nothing further, like a wrong root key.
 bool is_private_of(const Artifact* key, ByteView expected_public) {
-  return key && key->secret.size() == crypto::kKeySize &&
-         crypto::equal_constant_time(crypto::dh_public(key->secret), expected_public);
+  return key && key->secret.size() == crypto::kKeySize && key->data.size() == expected_public.size() &&
+         crypto::equal_constant_time(key->data, expected_public);
 }
 
 }  // namespace
