@@ -175,13 +175,22 @@ Session::ReceivingChain* Session::find_chain(ByteView their_ratchet_key) {
   return nullptr;
 }
 
+const Session::ReceivingChain* Session::find_chain(ByteView their_ratchet_key) const {
+  return const_cast<Session*>(this)->find_chain(their_ratchet_key);
+}
+
 // The DH ratchet: a new peer ratchet key starts a receiving chain, and a
 // fresh key of ours starts the next sending chain (spec §3.5, libsignal
 // get_or_create_chain_key).
-std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_key) {
-  auto dh_in = crypto::dh(ratchet_.secret, their_ratchet_key);
-  if (!dh_in) return DecryptError::kBadRatchetKey;
-  RootStep recv = root_step(root_key_, *dh_in);
+std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_key, RootStep* given) {
+  RootStep recv;
+  if (given != nullptr) {
+    recv = std::move(*given);
+  } else {
+    auto dh_in = crypto::dh(ratchet_.secret, their_ratchet_key);
+    if (!dh_in) return DecryptError::kBadRatchetKey;
+    recv = root_step(root_key_, *dh_in);
+  }
   receiving_.push_back({their_ratchet_key, std::move(recv.chain), ++chains_});
   if (receiving_.size() > kMaxReceiverChains) receiving_.pop_front();
 
@@ -197,15 +206,23 @@ std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_k
   return std::nullopt;
 }
 
-Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
-  Received out;
+bool Session::starts_chain(const WireMessage& message) const {
+  if (!crypto::equal_constant_time(message.associated, associated_)) return false;
+  const Bytes& their = message.header.ratchet_key;
+  for (const SkippedKey& k : skipped_)
+    if (k.index == message.header.n && crypto::equal_constant_time(k.their_ratchet_key, their)) return false;
+  return find_chain(their) == nullptr;
+}
+
+Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootStep* receiving_step) const {
+  Prepared out;
   if (!crypto::equal_constant_time(message.associated, associated_)) {
     out.error = DecryptError::kWrongSession;
     return out;
   }
   const Bytes& their = message.header.ratchet_key;
   const std::uint32_t n = message.header.n;
-  Session next = clone();
+  Session& next = out.next.emplace(clone());
 
   // A key skipped earlier answers only its own index, and is deleted once used.
   auto skipped = std::find_if(next.skipped_.begin(), next.skipped_.end(), [&](const SkippedKey& k) {
@@ -214,43 +231,54 @@ Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
   if (skipped != next.skipped_.end()) {
     out.message_key = std::move(skipped->key);
     next.skipped_.erase(skipped);
-  } else {
-    ReceivingChain* chain = next.find_chain(their);
-    if (!chain) {
-      if (auto e = next.step(rng, their)) {
-        out.error = *e;
-        return out;
-      }
-      out.stepped = true;
-      chain = &next.receiving_.back();
-    }
-    ChainKey& ck = chain->chain;
-    if (n < ck.index) {
-      out.error = DecryptError::kDuplicate;
+    return out;
+  }
+  ReceivingChain* chain = next.find_chain(their);
+  if (!chain) {
+    if (auto e = next.step(rng, their, receiving_step)) {
+      out.error = *e;
+      out.next.reset();
       return out;
     }
-    if (n - ck.index > kMaxForwardJumps) {
-      out.error = DecryptError::kTooFarAhead;
-      return out;
-    }
-    while (ck.index < n) {
-      next.skipped_.push_back({their, ck.index, ck.message_key()});
-      if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.pop_front();
-      ck = ck.next();
-    }
-    out.message_key = ck.message_key();
+    out.stepped = true;
+    chain = &next.receiving_.back();
+  }
+  ChainKey& ck = chain->chain;
+  if (n < ck.index || n - ck.index > kMaxForwardJumps) {
+    out.error = n < ck.index ? DecryptError::kDuplicate : DecryptError::kTooFarAhead;
+    out.next.reset();
+    return out;
+  }
+  while (ck.index < n) {
+    next.skipped_.push_back({their, ck.index, ck.message_key()});
+    if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.pop_front();
     ck = ck.next();
   }
+  out.message_key = ck.message_key();
+  ck = ck.next();
+  return out;
+}
 
-  auto plaintext = open_message(out.message_key, message);
+void Session::commit(Prepared&& prepared) {
+  if (!prepared.ok() || !prepared.next) throw std::logic_error("Session::commit: nothing prepared");
+  *this = std::move(*prepared.next);
+  prepared.next.reset();
+}
+
+Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
+  Prepared p = prepare(rng, message);
+  Received out;
+  out.error = p.error;
+  if (!p.ok()) return out;
+  auto plaintext = open_message(p.message_key, message);
   if (!plaintext) {
     out.error = DecryptError::kAuthentication;
-    out.message_key = SecretBytes();
-    out.stepped = false;
-    return out;  // `next` is discarded: the session is exactly as before
+    return out;  // the prepared state is discarded: the session is exactly as before
   }
   out.plaintext = std::move(*plaintext);
-  *this = std::move(next);
+  out.message_key = std::move(p.message_key);
+  out.stepped = p.stepped;
+  commit(std::move(p));
   return out;
 }
 

@@ -164,6 +164,25 @@ class Session {
   // `rng` gives the new ratchet key when the message starts a new chain.
   Received decrypt(Rng& rng, const WireMessage& message);
 
+  // decrypt() in two halves, for a caller that runs the AEAD elsewhere (the
+  // model opens each message through the engine, so that the closure reuses
+  // that opening instead of redoing it). prepare() does everything decrypt()
+  // does up to the message key, on a copy of the state; commit() adopts the
+  // copy once the message key opened the message. decrypt() is exactly
+  // prepare() + open_message() + commit().
+  struct Prepared;
+  // True when decrypting `message` makes a DH-ratchet step: it belongs to
+  // this session and names a ratchet key with no receiving chain here (and
+  // no skipped key answers it).
+  bool starts_chain(const WireMessage& message) const;
+  // `receiving_step`, when the message starts a chain, is the root step of
+  // its header already computed from this session's root key and ratchet
+  // private key (the header's opening, openers.h): root_step(root_key(),
+  // DH(ratchet_key(), message ratchet key)). It replaces that DH and KDF,
+  // not the fresh ratchet key and sending chain that follow. Null: computed here.
+  Prepared prepare(Rng& rng, const WireMessage& message, RootStep* receiving_step = nullptr) const;
+  void commit(Prepared&& prepared);
+
   // The state, as the device stores it.
   const SecretBytes& root_key() const { return root_key_; }
   const Bytes& root_name() const { return root_name_; }
@@ -177,7 +196,8 @@ class Session {
  private:
   Session() = default;
   ReceivingChain* find_chain(ByteView their_ratchet_key);
-  std::optional<DecryptError> step(Rng& rng, const Bytes& their_ratchet_key);
+  const ReceivingChain* find_chain(ByteView their_ratchet_key) const;
+  std::optional<DecryptError> step(Rng& rng, const Bytes& their_ratchet_key, RootStep* given);
 
   SecretBytes root_key_;
   Bytes root_name_;  // the ratchet public key whose step produced root_key_
@@ -189,6 +209,14 @@ class Session {
   Bytes associated_;
   Bytes base_key_;
   int chains_ = 0;
+};
+
+struct Session::Prepared {
+  DecryptError error = DecryptError::kNone;
+  SecretBytes message_key;
+  bool stepped = false;
+  std::optional<Session> next;  // the state once the message is read
+  bool ok() const { return error == DecryptError::kNone; }
 };
 
 }  // namespace msgsim::signal
