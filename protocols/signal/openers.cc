@@ -162,11 +162,19 @@ std::vector<ArtifactPtr> open_header_artifact(const Artifact& sealed, std::span<
 }
 
 std::vector<ArtifactPtr> open_message_artifact(const Artifact& sealed, std::span<const Artifact* const> keys) {
-  auto message = WireMessage::decode(sealed.data);
-  if (!message || keys.size() != 1 || keys[0]->secret.size() != crypto::kKeySize) return {};
+  if (keys.size() != 1 || keys[0]->secret.size() != crypto::kKeySize) return {};
   const Artifact& key = *keys[0];
-  auto index = read_index(key.data);
-  if (!index) return {};
+  const auto index = read_index(key.data);
+  const auto n = WireMessage::peek_counter(sealed.data);
+  if (!index || !n) return {};
+  // Every key of a chain answers to the chain's id, so most keys offered to a
+  // message are for other positions: refuse them before decoding anything
+  // (the same refusals as message_key_at and the index check below).
+  const bool reaches = key.type == kChainKeyType ? *n >= *index && *n - *index <= kMaxForwardJumps
+                                                 : key.type == kMessageKeyType && *index == *n;
+  if (!reaches) return {};
+  auto message = WireMessage::decode(sealed.data);
+  if (!message) return {};
   std::optional<SecretBytes> mk;
   if (key.type == kChainKeyType) {
     // Derive forward from the chain key's index (bounded like the receiver).

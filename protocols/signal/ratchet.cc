@@ -77,6 +77,18 @@ std::optional<WireMessage> WireMessage::decode(ByteView bytes) {
   return m;
 }
 
+std::optional<std::uint32_t> WireMessage::peek_counter(ByteView bytes) {
+  // encode(): 4-byte big-endian length, the ratchet key, then n as 8 bytes.
+  if (bytes.size() < 4) return std::nullopt;
+  std::size_t key_size = 0;
+  for (std::size_t i = 0; i < 4; ++i) key_size = (key_size << 8) | bytes[i];
+  if (bytes.size() - 4 < key_size || bytes.size() - 4 - key_size < 8) return std::nullopt;
+  std::uint64_t n = 0;
+  for (std::size_t i = 4 + key_size; i < 12 + key_size; ++i) n = (n << 8) | bytes[i];
+  if (n > UINT32_MAX) return std::nullopt;
+  return static_cast<std::uint32_t>(n);
+}
+
 Bytes WireMessage::aead_associated() const {
   Bytes out;
   append_framed(out, associated);

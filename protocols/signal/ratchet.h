@@ -91,6 +91,9 @@ struct WireMessage {
 
   Bytes encode() const;
   static std::optional<WireMessage> decode(ByteView bytes);
+  // Only header.n of an encoded message, read in place (nothing copied):
+  // enough to refuse a key that cannot reach the message before decoding it.
+  static std::optional<std::uint32_t> peek_counter(ByteView bytes);
   // The AEAD associated data: associated || header fields, framed.
   Bytes aead_associated() const;
 };

@@ -316,5 +316,21 @@ TEST(SignalRatchet, WireMessageRoundTripsAndRejectsTruncation) {
   EXPECT_FALSE(WireMessage::decode(ByteView(wire).first(wire.size() - 1)).has_value());
 }
 
+TEST(SignalRatchet, PeekCounterReadsTheHeadersN) {
+  auto rng = make_seeded_rng(11, "ratchet");
+  Pair p = make_pair(*rng);
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    const WireMessage m = p.alice.encrypt(*rng, to_bytes("counted")).message;
+    ASSERT_EQ(m.header.n, n);
+    const Bytes wire = m.encode();
+    EXPECT_EQ(WireMessage::peek_counter(wire), std::optional<std::uint32_t>(n));
+    // Cut inside the counter: no counter.
+    const std::size_t counter_end = 4 + m.header.ratchet_key.size() + 8;
+    EXPECT_FALSE(WireMessage::peek_counter(ByteView(wire).first(counter_end - 1)).has_value());
+    EXPECT_TRUE(WireMessage::peek_counter(ByteView(wire).first(counter_end)).has_value());
+  }
+  EXPECT_FALSE(WireMessage::peek_counter(Bytes{0xff, 0xff, 0xff, 0xff, 1, 2}).has_value());
+}
+
 }  // namespace
 }  // namespace msgsim::signal
