@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -375,44 +376,87 @@ std::optional<sig::RootStep> SignalModel::open_header(Context& ctx, Device& at, 
 
 // Makes the device's stored session state equal to the Session: writes what
 // is new, erases what the real app deleted or overwrote (used message keys,
-// advanced chain keys, replaced root and ratchet keys).
+// advanced chain keys, replaced root and ratchet keys). From one message to
+// the next most of the state is unchanged, so a file's artifact (secret copy,
+// label) is made only when that file is new.
 void SignalModel::mirror(Context& ctx, Device& d, const Device& peer, SessionRecord& r) {
   const sig::Session& s = r.session;
-  const std::string with = fmt::format("session with {}", peer.label);
-  std::map<std::string, ArtifactPtr> want;
-  want.emplace("root:" + hex(s.root_name()),
-               sig::make_root_key(fmt::format("{} root key ({})", d.label, with), s.root_name(), s.root_key().clone()));
+  enum class Part { kRoot, kRatchet, kSending, kReceiving, kSkipped };
+  struct Want {
+    std::string name;
+    Part part;
+    std::size_t index = 0;  // into receiving() or skipped()
+  };
+  std::vector<Want> want;
+  want.push_back({"root:" + hex(s.root_name()), Part::kRoot});
   // While the signed prekey is still the session's ratchet key it is the
   // same stored key; no second copy.
   if (s.ratchet_key().public_key != d.spk.key.public_key)
-    want.emplace("ratchet:" + hex(s.ratchet_key().public_key),
-                 sig::make_dh_key(sig::kRatchetKeyType, fmt::format("{} ratchet private key ({})", d.label, with),
-                                  sig::ratchet_id(s.ratchet_key().public_key), s.ratchet_key()));
+    want.push_back({"ratchet:" + hex(s.ratchet_key().public_key), Part::kRatchet});
   if (const auto& c = s.sending())
-    want.emplace(fmt::format("send:{}:{}", hex(s.ratchet_key().public_key), c->chain.index),
-                 sig::make_chain_key(
-                     fmt::format("{} sending chain key, chain {}, n={} ({})", d.label, c->number, c->chain.index, with),
-                     s.ratchet_key().public_key, c->chain));
-  for (const auto& c : s.receiving())
-    want.emplace(fmt::format("recv:{}:{}", hex(c.their_ratchet_key), c.chain.index),
-                 sig::make_chain_key(
-                     fmt::format("{} receiving chain key, chain {}, n={} ({})", d.label, c.number, c.chain.index, with),
-                     c.their_ratchet_key, c.chain));
-  for (const auto& k : s.skipped())
-    want.emplace(fmt::format("skip:{}:{}", hex(k.their_ratchet_key), k.index),
-                 sig::make_message_key(fmt::format("{} skipped message key, n={} ({})", d.label, k.index, with),
-                                       k.their_ratchet_key, k.index, k.key.clone()));
+    want.push_back({fmt::format("send:{}:{}", hex(s.ratchet_key().public_key), c->chain.index), Part::kSending});
+  for (std::size_t i = 0; i < s.receiving().size(); ++i) {
+    const auto& c = s.receiving()[i];
+    want.push_back({fmt::format("recv:{}:{}", hex(c.their_ratchet_key), c.chain.index), Part::kReceiving, i});
+  }
+  for (std::size_t i = 0; i < s.skipped().size(); ++i) {
+    const auto& k = s.skipped()[i];
+    want.push_back({fmt::format("skip:{}:{}", hex(k.their_ratchet_key), k.index), Part::kSkipped, i});
+  }
+  // Files are erased in name order, then written in name order (the first of
+  // equal names wins), as they always were: the order is part of the evidence.
+  const auto by_name = [](const Want& a, const Want& b) { return a.name < b.name; };
+  std::stable_sort(want.begin(), want.end(), by_name);
+  want.erase(std::unique(want.begin(), want.end(), [](const Want& a, const Want& b) { return a.name == b.name; }),
+             want.end());
+  const auto wanted = [&](const std::string& name) {
+    return std::binary_search(want.begin(), want.end(), Want{name, Part::kRoot}, by_name);
+  };
 
   for (auto f = r.files.begin(); f != r.files.end();) {
-    if (want.count(f->first)) {
+    if (wanted(f->first)) {
       ++f;
     } else {
       storage_.erase(ctx, f->second);
       f = r.files.erase(f);
     }
   }
-  for (auto& [name, a] : want)
-    if (!r.files.count(name)) r.files.emplace(name, storage_.write(ctx, d.node, std::move(a), kSignalFiles));
+  std::string with;
+  for (Want& w : want) {
+    if (r.files.count(w.name)) continue;
+    if (with.empty()) with = fmt::format("session with {}", peer.label);
+    ArtifactPtr a;
+    switch (w.part) {
+      case Part::kRoot:
+        a = sig::make_root_key(fmt::format("{} root key ({})", d.label, with), s.root_name(), s.root_key().clone());
+        break;
+      case Part::kRatchet:
+        a = sig::make_dh_key(sig::kRatchetKeyType, fmt::format("{} ratchet private key ({})", d.label, with),
+                             sig::ratchet_id(s.ratchet_key().public_key), s.ratchet_key());
+        break;
+      case Part::kSending: {
+        const auto& c = *s.sending();
+        a = sig::make_chain_key(
+            fmt::format("{} sending chain key, chain {}, n={} ({})", d.label, c.number, c.chain.index, with),
+            s.ratchet_key().public_key, c.chain);
+        break;
+      }
+      case Part::kReceiving: {
+        const auto& c = s.receiving()[w.index];
+        a = sig::make_chain_key(
+            fmt::format("{} receiving chain key, chain {}, n={} ({})", d.label, c.number, c.chain.index, with),
+            c.their_ratchet_key, c.chain);
+        break;
+      }
+      case Part::kSkipped: {
+        const auto& k = s.skipped()[w.index];
+        a = sig::make_message_key(fmt::format("{} skipped message key, n={} ({})", d.label, k.index, with),
+                                  k.their_ratchet_key, k.index, k.key.clone());
+        break;
+      }
+    }
+    r.files.emplace(std::move(w.name), storage_.write(ctx, d.node, std::move(a), kSignalFiles));
+  }
 }
 
 }  // namespace
