@@ -234,6 +234,22 @@ Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootSte
   }
   const Bytes& their = message.header.ratchet_key;
   const std::uint32_t n = message.header.n;
+  const bool skipped_key = std::any_of(skipped_.begin(), skipped_.end(), [&](const SkippedKey& k) {
+    return k.index == n && crypto::equal_constant_time(k.their_ratchet_key, their);
+  });
+  if (!skipped_key) {
+    const auto held = std::find_if(receiving_.begin(), receiving_.end(), [&](const ReceivingChain& c) {
+      return crypto::equal_constant_time(c.their_ratchet_key, their);
+    });
+    if (held != receiving_.end() && held->chain.index == n) {
+      out.message_key = held->chain.message_key();
+      out.advanced = held->chain.next();
+      out.slot = static_cast<std::size_t>(held - receiving_.begin());
+      out.chain = held->number;
+      return out;
+    }
+  }
+
   Session& next = out.next.emplace(clone());
 
   // A key skipped earlier answers only its own index, and is deleted once used.
@@ -243,6 +259,7 @@ Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootSte
   if (skipped != next.skipped_.end()) {
     out.message_key = std::move(skipped->key);
     next.skipped_.erase(skipped);
+    if (const ReceivingChain* c = next.find_chain(their)) out.chain = c->number;
     return out;
   }
   ReceivingChain* chain = next.find_chain(their);
@@ -268,13 +285,22 @@ Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootSte
   }
   out.message_key = ck.message_key();
   ck = ck.next();
+  out.chain = chain->number;
   return out;
 }
 
 void Session::commit(Prepared&& prepared) {
-  if (!prepared.ok() || !prepared.next) throw std::logic_error("Session::commit: nothing prepared");
-  *this = std::move(*prepared.next);
-  prepared.next.reset();
+  if (!prepared.ok()) throw std::logic_error("Session::commit: nothing prepared");
+  if (prepared.next) {
+    *this = std::move(*prepared.next);
+    prepared.next.reset();
+  } else if (prepared.advanced && prepared.slot < receiving_.size() &&
+             receiving_[prepared.slot].chain.index + 1 == prepared.advanced->index) {
+    receiving_[prepared.slot].chain = std::move(*prepared.advanced);
+    prepared.advanced.reset();
+  } else {
+    throw std::logic_error("Session::commit: the session changed since prepare()");
+  }
 }
 
 Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {

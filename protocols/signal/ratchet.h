@@ -218,8 +218,17 @@ struct Session::Prepared {
   DecryptError error = DecryptError::kNone;
   SecretBytes message_key;
   bool stepped = false;
-  std::optional<Session> next;  // the state once the message is read
+  int chain = 0;  // number of the receiving chain the message is on (0: no longer kept)
   bool ok() const { return error == DecryptError::kNone; }
+
+ private:
+  friend class Session;
+  // The state once the message is read. Most messages are the next one of a
+  // chain already held, and then only that chain's key moves on: `advanced`,
+  // for receiving chain `slot`, spares copying the whole state.
+  std::optional<Session> next;
+  std::optional<ChainKey> advanced;
+  std::size_t slot = 0;
 };
 
 }  // namespace msgsim::signal

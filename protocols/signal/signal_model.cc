@@ -310,10 +310,7 @@ void SignalModel::receive(Context& ctx, Device& at, Device& from, const Pieces& 
     ctx.note(fmt::format("message {} did not decrypt on {}: {}", message.id, at.label, sig::to_string(got.error)));
     return;
   }
-  int chain_number = 0;
-  for (const auto& c : got.next->receiving())
-    if (c.their_ratchet_key == wire.header.ratchet_key) chain_number = c.number;
-  const std::string chain_words = fmt::format("chain {} from {} to {}", chain_number, from.label, at.label);
+  const std::string chain_words = fmt::format("chain {} from {} to {}", got.chain, from.label, at.label);
   ArtifactPtr message_key =
       sig::make_message_key(fmt::format("{} message key, {}, n={}", at.label, chain_words, wire.header.n),
                             wire.header.ratchet_key, wire.header.n, got.message_key.clone());

@@ -287,6 +287,24 @@ TEST(SignalRatchet, PrepareWithTheHeadersRootStepIsDecrypt) {
   EXPECT_EQ(text(given.decrypt(*rng, m2.message)), "two");
 }
 
+TEST(SignalRatchet, APreparedDecryptionIsCommittedOnlyOnTheStateItWasPreparedOn) {
+  auto rng = make_seeded_rng(14, "ratchet");
+  Pair p = make_pair(*rng);
+  ASSERT_TRUE(p.bob.decrypt(*rng, p.alice.encrypt(*rng, to_bytes("zero")).message).ok());
+  const auto m1 = p.alice.encrypt(*rng, to_bytes("one"));
+  // Two preparations of the same in-order message: the first commit moves the
+  // chain on, so the second would rewind it and is refused.
+  auto first = p.bob.prepare(*rng, m1.message);
+  auto second = p.bob.prepare(*rng, m1.message);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_FALSE(first.stepped);
+  EXPECT_EQ(first.chain, p.bob.receiving().back().number);
+  p.bob.commit(std::move(first));
+  EXPECT_EQ(p.bob.receiving().back().chain.index, 2u);
+  EXPECT_THROW(p.bob.commit(std::move(second)), std::logic_error);
+  EXPECT_EQ(p.bob.decrypt(*rng, m1.message).error, DecryptError::kDuplicate);
+}
+
 TEST(SignalRatchet, SameSeedGivesIdenticalCiphertexts) {
   auto run = [] {
     auto rng = make_seeded_rng(42, "ratchet");
