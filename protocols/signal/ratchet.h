@@ -20,7 +20,8 @@
 // Everything here is pure crypto over bytes: no engine, no world. The model
 // (signal_model.h) runs a Session per pair of devices and mirrors its state
 // into the device's storage; the openers (openers.h) reuse the same functions
-// for whoever else holds the keys.
+// for whoever holds the keys, the receiving device included: its Session takes
+// the X3DH secret and the receiving root step from those openings (prepare()).
 #pragma once
 
 #include <cstdint>

@@ -77,7 +77,7 @@ class SignalModel final : public Model {
   };
   void receive(Context& ctx, Device& at, Device& from, const Pieces& pieces, const sig::WireMessage& wire,
                const Message& message);
-  std::optional<sig::RootStep> open_header(Context& ctx, Device& at, SessionRecord& r, const ArtifactPtr& header,
+  std::optional<sig::RootStep> open_header(Context& ctx, Device& at, const SessionRecord& r, const ArtifactPtr& header,
                                            const sig::WireMessage& wire);
   void mirror(Context& ctx, Device& d, const Device& peer, SessionRecord& r);
 
@@ -119,9 +119,9 @@ void SignalModel::provision(Context& ctx) {
                    sig::identity_signing_id(id.sign.public_key), id.sign.secret.clone(), id.sign.public_key),
           kSignalFiles);
       d.spk_file = storage_.write(ctx, n,
-                     sig::make_dh_key(sig::kSignedPreKeyType, fmt::format("{} signed prekey", d.label),
-                                      sig::ratchet_id(d.spk.key.public_key), d.spk.key),
-                     kSignalFiles);
+                                  sig::make_dh_key(sig::kSignedPreKeyType, fmt::format("{} signed prekey", d.label),
+                                                   sig::ratchet_id(d.spk.key.public_key), d.spk.key),
+                                  kSignalFiles);
       for (const auto& [kid, k] : d.opks)
         d.opk_files.emplace(kid, storage_.write(ctx, n,
                                                 sig::make_dh_key(sig::kOneTimePreKeyType,
@@ -348,7 +348,7 @@ void SignalModel::receive(Context& ctx, Device& at, Device& from, const Pieces& 
 // header with the root key and ratchet private key the device holds. nullopt
 // (the Session then steps on its own, and fails the same way if it must)
 // when the header is not the one this session's state would open.
-std::optional<sig::RootStep> SignalModel::open_header(Context& ctx, Device& at, SessionRecord& r,
+std::optional<sig::RootStep> SignalModel::open_header(Context& ctx, Device& at, const SessionRecord& r,
                                                       const ArtifactPtr& header, const sig::WireMessage& wire) {
   const sig::Session& s = r.session;
   const auto part = sig::HeaderPart::decode(header->data);

@@ -202,16 +202,22 @@ class Instrumented final : public Model {
                              platform::DeviceStorage::kDeviceFile, platform::DeviceStorage::kBackupFile}) {
       const Opener* o = plain.find(type);
       ASSERT_NE(o, nullptr) << type;
-      registry.add(type, [o = *o, type = std::string(type)](const Artifact& sealed,
-                                                             std::span<const Artifact* const> keys) {
-        ++opener_calls()[type];
-        return o(sealed, keys);
-      });
+      registry.add(type,
+                   [o = *o, type = std::string(type)](const Artifact& sealed, std::span<const Artifact* const> keys) {
+                     ++opener_calls()[type];
+                     return o(sealed, keys);
+                   });
     }
   }
-  void provision(Context& ctx) override { with(ctx, [&](Context& c) { inner_->provision(c); }); }
-  void send(Context& ctx, const Message& m) override { with(ctx, [&](Context& c) { inner_->send(c, m); }); }
-  void end_of_tick(Context& ctx) override { with(ctx, [&](Context& c) { inner_->end_of_tick(c); }); }
+  void provision(Context& ctx) override {
+    with(ctx, [&](Context& c) { inner_->provision(c); });
+  }
+  void send(Context& ctx, const Message& m) override {
+    with(ctx, [&](Context& c) { inner_->send(c, m); });
+  }
+  void end_of_tick(Context& ctx) override {
+    with(ctx, [&](Context& c) { inner_->end_of_tick(c); });
+  }
 
   static const ModelInfo& info() {
     static const ModelInfo i{"signal", "", "", [] { return std::unique_ptr<Model>(new Instrumented); }};
