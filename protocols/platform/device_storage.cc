@@ -93,6 +93,13 @@ void DeviceStorage::erase(Context& ctx, const FileHandle& file) {
   if (f.backup == Backup::kIncluded) impl_->changed.push_back(file.index);
 }
 
+ArtifactPtr DeviceStorage::read(Context& ctx, const FileHandle& file) {
+  const Impl::File& f = impl_->files.at(file.index);
+  if (!f.alive) return nullptr;
+  const auto opened = ctx.open(f.device, f.on_device, {impl_->protection_keys.at(f.device)});
+  return opened.size() == 1 ? opened.front() : nullptr;
+}
+
 void DeviceStorage::end_of_tick(Context& ctx) {
   const World& w = ctx.world();
   std::vector<std::size_t> changed;

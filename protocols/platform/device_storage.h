@@ -51,6 +51,11 @@ class DeviceStorage {
   FileHandle write(Context& ctx, NodeId device, ArtifactPtr content, Backup backup);
   // Deletes a file from the device (a backup already taken keeps it until the next one).
   void erase(Context& ctx, const FileHandle& file);
+  // The app reads a file back: the device decrypts it under its
+  // data-protection key through Context::open, so the closure, which opens
+  // the same file for whoever holds it, reuses that opening and the very
+  // artifact it yields. nullptr once the file is erased.
+  ArtifactPtr read(Context& ctx, const FileHandle& file);
 
   // Runs iCloud Backup for every device that has it. Call from Model::end_of_tick.
   void end_of_tick(Context& ctx);

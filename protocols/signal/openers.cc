@@ -29,9 +29,13 @@ Bytes index_bytes(std::uint32_t index) {
 
 // The real software looks a private key up by the public key (or prekey id)
 // the message names; a key that does not match that public key is not it.
+// A key pair is stored with its public half (make_dh_key), as libsignal's
+// key records are, so the look-up compares that half and does not redo a
+// scalar multiplication per candidate. A record whose halves disagree would
+// yield a wrong secret that opens nothing further, like a wrong root key.
 bool is_private_of(const Artifact* key, ByteView expected_public) {
-  return key && key->secret.size() == crypto::kKeySize &&
-         crypto::equal_constant_time(crypto::dh_public(key->secret), expected_public);
+  return key && key->secret.size() == crypto::kKeySize && key->data.size() == expected_public.size() &&
+         crypto::equal_constant_time(key->data, expected_public);
 }
 
 }  // namespace
@@ -158,11 +162,19 @@ std::vector<ArtifactPtr> open_header_artifact(const Artifact& sealed, std::span<
 }
 
 std::vector<ArtifactPtr> open_message_artifact(const Artifact& sealed, std::span<const Artifact* const> keys) {
-  auto message = WireMessage::decode(sealed.data);
-  if (!message || keys.size() != 1 || keys[0]->secret.size() != crypto::kKeySize) return {};
+  if (keys.size() != 1 || keys[0]->secret.size() != crypto::kKeySize) return {};
   const Artifact& key = *keys[0];
-  auto index = read_index(key.data);
-  if (!index) return {};
+  const auto index = read_index(key.data);
+  const auto n = WireMessage::peek_counter(sealed.data);
+  if (!index || !n) return {};
+  // Every key of a chain answers to the chain's id, so most keys offered to a
+  // message are for other positions: refuse them before decoding anything
+  // (the same refusals as message_key_at and the index check below).
+  const bool reaches = key.type == kChainKeyType ? *n >= *index && *n - *index <= kMaxForwardJumps
+                                                 : key.type == kMessageKeyType && *index == *n;
+  if (!reaches) return {};
+  auto message = WireMessage::decode(sealed.data);
+  if (!message) return {};
   std::optional<SecretBytes> mk;
   if (key.type == kChainKeyType) {
     // Derive forward from the chain key's index (bounded like the receiver).

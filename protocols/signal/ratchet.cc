@@ -77,6 +77,18 @@ std::optional<WireMessage> WireMessage::decode(ByteView bytes) {
   return m;
 }
 
+std::optional<std::uint32_t> WireMessage::peek_counter(ByteView bytes) {
+  // encode(): 4-byte big-endian length, the ratchet key, then n as 8 bytes.
+  if (bytes.size() < 4) return std::nullopt;
+  std::size_t key_size = 0;
+  for (std::size_t i = 0; i < 4; ++i) key_size = (key_size << 8) | bytes[i];
+  if (bytes.size() - 4 < key_size || bytes.size() - 4 - key_size < 8) return std::nullopt;
+  std::uint64_t n = 0;
+  for (std::size_t i = 4 + key_size; i < 12 + key_size; ++i) n = (n << 8) | bytes[i];
+  if (n > UINT32_MAX) return std::nullopt;
+  return static_cast<std::uint32_t>(n);
+}
+
 Bytes WireMessage::aead_associated() const {
   Bytes out;
   append_framed(out, associated);
@@ -175,13 +187,22 @@ Session::ReceivingChain* Session::find_chain(ByteView their_ratchet_key) {
   return nullptr;
 }
 
+const Session::ReceivingChain* Session::find_chain(ByteView their_ratchet_key) const {
+  return const_cast<Session*>(this)->find_chain(their_ratchet_key);
+}
+
 // The DH ratchet: a new peer ratchet key starts a receiving chain, and a
 // fresh key of ours starts the next sending chain (spec §3.5, libsignal
 // get_or_create_chain_key).
-std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_key) {
-  auto dh_in = crypto::dh(ratchet_.secret, their_ratchet_key);
-  if (!dh_in) return DecryptError::kBadRatchetKey;
-  RootStep recv = root_step(root_key_, *dh_in);
+std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_key, RootStep* given) {
+  RootStep recv;
+  if (given != nullptr) {
+    recv = std::move(*given);
+  } else {
+    auto dh_in = crypto::dh(ratchet_.secret, their_ratchet_key);
+    if (!dh_in) return DecryptError::kBadRatchetKey;
+    recv = root_step(root_key_, *dh_in);
+  }
   receiving_.push_back({their_ratchet_key, std::move(recv.chain), ++chains_});
   if (receiving_.size() > kMaxReceiverChains) receiving_.pop_front();
 
@@ -197,15 +218,39 @@ std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_k
   return std::nullopt;
 }
 
-Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
-  Received out;
+bool Session::starts_chain(const WireMessage& message) const {
+  if (!crypto::equal_constant_time(message.associated, associated_)) return false;
+  const Bytes& their = message.header.ratchet_key;
+  for (const SkippedKey& k : skipped_)
+    if (k.index == message.header.n && crypto::equal_constant_time(k.their_ratchet_key, their)) return false;
+  return find_chain(their) == nullptr;
+}
+
+Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootStep* receiving_step) const {
+  Prepared out;
   if (!crypto::equal_constant_time(message.associated, associated_)) {
     out.error = DecryptError::kWrongSession;
     return out;
   }
   const Bytes& their = message.header.ratchet_key;
   const std::uint32_t n = message.header.n;
-  Session next = clone();
+  const bool skipped_key = std::any_of(skipped_.begin(), skipped_.end(), [&](const SkippedKey& k) {
+    return k.index == n && crypto::equal_constant_time(k.their_ratchet_key, their);
+  });
+  if (!skipped_key) {
+    const auto held = std::find_if(receiving_.begin(), receiving_.end(), [&](const ReceivingChain& c) {
+      return crypto::equal_constant_time(c.their_ratchet_key, their);
+    });
+    if (held != receiving_.end() && held->chain.index == n) {
+      out.message_key = held->chain.message_key();
+      out.advanced = held->chain.next();
+      out.slot = static_cast<std::size_t>(held - receiving_.begin());
+      out.chain = held->number;
+      return out;
+    }
+  }
+
+  Session& next = out.next.emplace(clone());
 
   // A key skipped earlier answers only its own index, and is deleted once used.
   auto skipped = std::find_if(next.skipped_.begin(), next.skipped_.end(), [&](const SkippedKey& k) {
@@ -214,43 +259,64 @@ Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
   if (skipped != next.skipped_.end()) {
     out.message_key = std::move(skipped->key);
     next.skipped_.erase(skipped);
-  } else {
-    ReceivingChain* chain = next.find_chain(their);
-    if (!chain) {
-      if (auto e = next.step(rng, their)) {
-        out.error = *e;
-        return out;
-      }
-      out.stepped = true;
-      chain = &next.receiving_.back();
-    }
-    ChainKey& ck = chain->chain;
-    if (n < ck.index) {
-      out.error = DecryptError::kDuplicate;
+    if (const ReceivingChain* c = next.find_chain(their)) out.chain = c->number;
+    return out;
+  }
+  ReceivingChain* chain = next.find_chain(their);
+  if (!chain) {
+    if (auto e = next.step(rng, their, receiving_step)) {
+      out.error = *e;
+      out.next.reset();
       return out;
     }
-    if (n - ck.index > kMaxForwardJumps) {
-      out.error = DecryptError::kTooFarAhead;
-      return out;
-    }
-    while (ck.index < n) {
-      next.skipped_.push_back({their, ck.index, ck.message_key()});
-      if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.pop_front();
-      ck = ck.next();
-    }
-    out.message_key = ck.message_key();
+    out.stepped = true;
+    chain = &next.receiving_.back();
+  }
+  ChainKey& ck = chain->chain;
+  if (n < ck.index || n - ck.index > kMaxForwardJumps) {
+    out.error = n < ck.index ? DecryptError::kDuplicate : DecryptError::kTooFarAhead;
+    out.next.reset();
+    return out;
+  }
+  while (ck.index < n) {
+    next.skipped_.push_back({their, ck.index, ck.message_key()});
+    if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.pop_front();
     ck = ck.next();
   }
+  out.message_key = ck.message_key();
+  ck = ck.next();
+  out.chain = chain->number;
+  return out;
+}
 
-  auto plaintext = open_message(out.message_key, message);
+void Session::commit(Prepared&& prepared) {
+  if (!prepared.ok()) throw std::logic_error("Session::commit: nothing prepared");
+  if (prepared.next) {
+    *this = std::move(*prepared.next);
+    prepared.next.reset();
+  } else if (prepared.advanced && prepared.slot < receiving_.size() &&
+             receiving_[prepared.slot].chain.index + 1 == prepared.advanced->index) {
+    receiving_[prepared.slot].chain = std::move(*prepared.advanced);
+    prepared.advanced.reset();
+  } else {
+    throw std::logic_error("Session::commit: the session changed since prepare()");
+  }
+}
+
+Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
+  Prepared p = prepare(rng, message);
+  Received out;
+  out.error = p.error;
+  if (!p.ok()) return out;
+  auto plaintext = open_message(p.message_key, message);
   if (!plaintext) {
     out.error = DecryptError::kAuthentication;
-    out.message_key = SecretBytes();
-    out.stepped = false;
-    return out;  // `next` is discarded: the session is exactly as before
+    return out;  // the prepared state is discarded: the session is exactly as before
   }
   out.plaintext = std::move(*plaintext);
-  *this = std::move(next);
+  out.message_key = std::move(p.message_key);
+  out.stepped = p.stepped;
+  commit(std::move(p));
   return out;
 }
 

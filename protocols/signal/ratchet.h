@@ -20,7 +20,8 @@
 // Everything here is pure crypto over bytes: no engine, no world. The model
 // (signal_model.h) runs a Session per pair of devices and mirrors its state
 // into the device's storage; the openers (openers.h) reuse the same functions
-// for whoever else holds the keys.
+// for whoever holds the keys, the receiving device included: its Session takes
+// the X3DH secret and the receiving root step from those openings (prepare()).
 #pragma once
 
 #include <cstdint>
@@ -91,6 +92,9 @@ struct WireMessage {
 
   Bytes encode() const;
   static std::optional<WireMessage> decode(ByteView bytes);
+  // Only header.n of an encoded message, read in place (nothing copied):
+  // enough to refuse a key that cannot reach the message before decoding it.
+  static std::optional<std::uint32_t> peek_counter(ByteView bytes);
   // The AEAD associated data: associated || header fields, framed.
   Bytes aead_associated() const;
 };
@@ -164,6 +168,25 @@ class Session {
   // `rng` gives the new ratchet key when the message starts a new chain.
   Received decrypt(Rng& rng, const WireMessage& message);
 
+  // decrypt() in two halves, for a caller that runs the AEAD elsewhere (the
+  // model opens each message through the engine, so that the closure reuses
+  // that opening instead of redoing it). prepare() does everything decrypt()
+  // does up to the message key, on a copy of the state; commit() adopts the
+  // copy once the message key opened the message. decrypt() is exactly
+  // prepare() + open_message() + commit().
+  struct Prepared;
+  // True when decrypting `message` makes a DH-ratchet step: it belongs to
+  // this session and names a ratchet key with no receiving chain here (and
+  // no skipped key answers it).
+  bool starts_chain(const WireMessage& message) const;
+  // `receiving_step`, when the message starts a chain, is the root step of
+  // its header already computed from this session's root key and ratchet
+  // private key (the header's opening, openers.h): root_step(root_key(),
+  // DH(ratchet_key(), message ratchet key)). It replaces that DH and KDF,
+  // not the fresh ratchet key and sending chain that follow. Null: computed here.
+  Prepared prepare(Rng& rng, const WireMessage& message, RootStep* receiving_step = nullptr) const;
+  void commit(Prepared&& prepared);
+
   // The state, as the device stores it.
   const SecretBytes& root_key() const { return root_key_; }
   const Bytes& root_name() const { return root_name_; }
@@ -177,7 +200,8 @@ class Session {
  private:
   Session() = default;
   ReceivingChain* find_chain(ByteView their_ratchet_key);
-  std::optional<DecryptError> step(Rng& rng, const Bytes& their_ratchet_key);
+  const ReceivingChain* find_chain(ByteView their_ratchet_key) const;
+  std::optional<DecryptError> step(Rng& rng, const Bytes& their_ratchet_key, RootStep* given);
 
   SecretBytes root_key_;
   Bytes root_name_;  // the ratchet public key whose step produced root_key_
@@ -189,6 +213,23 @@ class Session {
   Bytes associated_;
   Bytes base_key_;
   int chains_ = 0;
+};
+
+struct Session::Prepared {
+  DecryptError error = DecryptError::kNone;
+  SecretBytes message_key;
+  bool stepped = false;
+  int chain = 0;  // number of the receiving chain the message is on (0: no longer kept)
+  bool ok() const { return error == DecryptError::kNone; }
+
+ private:
+  friend class Session;
+  // The state once the message is read. Most messages are the next one of a
+  // chain already held, and then only that chain's key moves on: `advanced`,
+  // for receiving chain `slot`, spares copying the whole state.
+  std::optional<Session> next;
+  std::optional<ChainKey> advanced;
+  std::size_t slot = 0;
 };
 
 }  // namespace msgsim::signal

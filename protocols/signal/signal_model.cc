@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -45,14 +46,19 @@ class SignalModel final : public Model {
     // The X3DH part the initiator repeats until it hears back (libsignal's
     // unacknowledged prekey message); null for the responder or once acknowledged.
     ArtifactPtr pending_prekey;
-    std::optional<sig::PreKeyPart> pending_part;
     ArtifactPtr header;  // the current sending chain's header, one object per chain
+    Bytes header_key;    // the sender ratchet key it names
+    // The responder's first root key as its X3DH opening yielded it: the
+    // device's root key until its first DH step (that key is never stored).
+    ArtifactPtr x3dh_root;
   };
   struct Device {
     NodeId node = 0;
     std::string party;
     std::string label;  // "alice's iPhone"
     sig::SignedPreKey spk;
+    FileHandle identity_file;
+    FileHandle spk_file;
     std::map<std::uint32_t, sig::OneTimePreKey> opks;
     std::map<std::uint32_t, FileHandle> opk_files;
     std::map<NodeId, SessionRecord> sessions;  // by peer device
@@ -64,7 +70,15 @@ class SignalModel final : public Model {
   Device& device(NodeId n) { return devices_.at(n); }
   SessionRecord* start_session(Context& ctx, Device& from, Device& to);
   void deliver(Context& ctx, Device& from, Device& to, const std::vector<ArtifactPtr>& pieces);
-  void receive(Context& ctx, Device& at, Device& from, const sig::WireMessage& wire, const Message& message);
+  struct Pieces {
+    ArtifactPtr prekey;  // null once the session is acknowledged
+    ArtifactPtr header;
+    ArtifactPtr body;
+  };
+  void receive(Context& ctx, Device& at, Device& from, const Pieces& pieces, const sig::WireMessage& wire,
+               const Message& message);
+  std::optional<sig::RootStep> open_header(Context& ctx, Device& at, const SessionRecord& r, const ArtifactPtr& header,
+                                           const sig::WireMessage& wire);
   void mirror(Context& ctx, Device& d, const Device& peer, SessionRecord& r);
 
   DeviceStorage storage_;
@@ -94,7 +108,7 @@ void SignalModel::provision(Context& ctx) {
       for (auto& k : sig::make_one_time_prekeys(rng, 1, sig::kOneTimePreKeyBatch)) d.opks.emplace(k.id, std::move(k));
 
       const std::string acct = party.label.empty() ? party.name : party.label;
-      storage_.write(
+      d.identity_file = storage_.write(
           ctx, n,
           sig::make_dh_key(sig::kIdentityKeyType, fmt::format("{}'s Signal identity key (on {})", acct, d.label),
                            sig::identity_id(id.dh.public_key), id.dh),
@@ -104,10 +118,10 @@ void SignalModel::provision(Context& ctx) {
           make_key(sig::kIdentitySigningKeyType, fmt::format("{}'s Signal identity signing key (on {})", acct, d.label),
                    sig::identity_signing_id(id.sign.public_key), id.sign.secret.clone(), id.sign.public_key),
           kSignalFiles);
-      storage_.write(ctx, n,
-                     sig::make_dh_key(sig::kSignedPreKeyType, fmt::format("{} signed prekey", d.label),
-                                      sig::ratchet_id(d.spk.key.public_key), d.spk.key),
-                     kSignalFiles);
+      d.spk_file = storage_.write(ctx, n,
+                                  sig::make_dh_key(sig::kSignedPreKeyType, fmt::format("{} signed prekey", d.label),
+                                                   sig::ratchet_id(d.spk.key.public_key), d.spk.key),
+                                  kSignalFiles);
       for (const auto& [kid, k] : d.opks)
         d.opk_files.emplace(kid, storage_.write(ctx, n,
                                                 sig::make_dh_key(sig::kOneTimePreKeyType,
@@ -167,7 +181,8 @@ SignalModel::SessionRecord* SignalModel::start_session(Context& ctx, Device& fro
                                          to.spk.key.public_key),
                   {},
                   sig::make_prekey_message(fmt::format("from {} to {}", from.label, to.label), part),
-                  part,
+                  nullptr,
+                  {},
                   nullptr};
   // A replaced session's state is deleted from the device with it.
   if (auto old = from.sessions.find(to.node); old != from.sessions.end())
@@ -206,8 +221,10 @@ void SignalModel::send(Context& ctx, const Message& message) {
     const auto& chain = *r->session.sending();
     const std::string chain_words = fmt::format("chain {} from {} to {}", chain.number, from.label, to.label);
     const Bytes& ratchet_pub = sent.message.header.ratchet_key;
-    if (!r->header || sig::HeaderPart::decode(r->header->data)->sender_ratchet_key != ratchet_pub)
+    if (!r->header || r->header_key != ratchet_pub) {
       r->header = sig::make_ratchet_header(chain_words, {ratchet_pub, chain.their_ratchet_key, chain.root_name});
+      r->header_key = ratchet_pub;
+    }
     auto body = sig::make_message(fmt::format("Signal message {} from {} to {} (Double Ratchet, chain {}, n={})",
                                               message.id, from.label, to.label, chain.number, sent.message.header.n),
                                   sent.message);
@@ -222,7 +239,7 @@ void SignalModel::send(Context& ctx, const Message& message) {
     pieces.push_back(r->header);
     pieces.push_back(body);
     deliver(ctx, from, to, pieces);
-    receive(ctx, to, from, sent.message, message);
+    receive(ctx, to, from, {r->pending_prekey, r->header, body}, sent.message, message);
   }
 }
 
@@ -238,58 +255,84 @@ void SignalModel::deliver(Context& ctx, Device& from, Device& to, const std::vec
   }
 }
 
-void SignalModel::receive(Context& ctx, Device& at, Device& from, const sig::WireMessage& wire,
+// The device reads what it receives by opening the delivered pieces with
+// the keys it holds in storage, through Context::open: the X3DH part with its
+// identity, signed prekey and one-time prekey, the header of a new chain with
+// its root key and ratchet private key, the message with its message key. The
+// closure opens the same pieces with the same stored keys (read back through
+// DeviceStorage::read, so they are the very artifacts a seizure finds) and
+// reuses these openings instead of redoing the DH. The Session takes its X3DH
+// secret and its receiving root step from those openings, so each DH is done
+// once; it derives the message key itself, and adopts its new state only once
+// that key opened the message.
+void SignalModel::receive(Context& ctx, Device& at, Device& from, const Pieces& pieces, const sig::WireMessage& wire,
                           const Message& message) {
   auto it = at.sessions.find(from.node);
   if (it == at.sessions.end()) {
     // A PreKeySignalMessage: run X3DH as Bob, then delete the one-time prekey.
-    const SessionRecord& sender = from.sessions.at(at.node);
-    if (!sender.pending_part) return;
-    const sig::PreKeyPart& part = *sender.pending_part;
-    const sig::OneTimePreKey* opk = nullptr;
-    std::uint32_t opk_id = 0;
+    if (!pieces.prekey) return;
+    const auto part = sig::PreKeyPart::decode(pieces.prekey->data);
+    if (!part) return;
+    std::optional<std::uint32_t> opk_id;
     for (const auto& [kid, k] : at.opks)
-      if (!part.one_time_prekey.empty() && k.key.public_key == part.one_time_prekey) {
-        opk = &k;
-        opk_id = kid;
-      }
-    if (!part.one_time_prekey.empty() && !opk) {
+      if (!part->one_time_prekey.empty() && k.key.public_key == part->one_time_prekey) opk_id = kid;
+    if (!part->one_time_prekey.empty() && !opk_id) {
       ctx.note(fmt::format("message {} was not readable on {}: its one-time prekey is gone", message.id, at.label));
       return;
     }
-    auto sk = sig::x3dh_respond(identities_.at(at.party).dh.secret, at.spk.key.secret, opk ? &opk->key.secret : nullptr,
-                                part.initiator_identity, part.base_key);
-    if (!sk) return;
+    std::vector<ArtifactPtr> keys{storage_.read(ctx, at.identity_file), storage_.read(ctx, at.spk_file)};
+    if (opk_id) keys.push_back(storage_.read(ctx, at.opk_files.at(*opk_id)));
+    for (const auto& k : keys)
+      if (!k) throw std::logic_error("signal model: a device could not read its own prekeys");
+    const auto root = ctx.open(at.node, pieces.prekey, keys);
+    if (root.size() != 1) return;
     SessionRecord r{
-        sig::Session::respond(std::move(*sk),
-                              sig::x3dh_associated(part.initiator_identity, identities_.at(at.party).dh.public_key),
-                              part.base_key, {at.spk.key.public_key, at.spk.key.secret.clone()}),
+        sig::Session::respond(root.front()->secret.clone(),
+                              sig::x3dh_associated(part->initiator_identity, identities_.at(at.party).dh.public_key),
+                              part->base_key, {at.spk.key.public_key, at.spk.key.secret.clone()}),
         {},
         nullptr,
-        std::nullopt,
-        nullptr};
-    if (opk) {
-      storage_.erase(ctx, at.opk_files.at(opk_id));
-      at.opk_files.erase(opk_id);
-      at.opks.erase(opk_id);
+        nullptr,
+        {},
+        root.front()};
+    if (opk_id) {
+      storage_.erase(ctx, at.opk_files.at(*opk_id));
+      at.opk_files.erase(*opk_id);
+      at.opks.erase(*opk_id);
     }
     it = at.sessions.emplace(from.node, std::move(r)).first;
   }
   SessionRecord& r = it->second;
-  sig::Session::Received got = r.session.decrypt(ctx.rng(), wire);
+  std::optional<sig::RootStep> step;
+  if (r.session.starts_chain(wire)) step = open_header(ctx, at, r, pieces.header, wire);
+  sig::Session::Prepared got = r.session.prepare(ctx.rng(), wire, step ? &*step : nullptr);
   if (!got.ok()) {
     ctx.note(fmt::format("message {} did not decrypt on {}: {}", message.id, at.label, sig::to_string(got.error)));
     return;
   }
-  int chain_number = 0;
-  for (const auto& c : r.session.receiving())
-    if (c.their_ratchet_key == wire.header.ratchet_key) chain_number = c.number;
-  const std::string chain_words = fmt::format("chain {} from {} to {}", chain_number, from.label, at.label);
-  ctx.handle(at.node,
-             sig::make_message_key(fmt::format("{} message key, {}, n={}", at.label, chain_words, wire.header.n),
-                                   wire.header.ratchet_key, wire.header.n, std::move(got.message_key)));
+  const std::string chain_words = fmt::format("chain {} from {} to {}", got.chain, from.label, at.label);
+  ArtifactPtr message_key =
+      sig::make_message_key(fmt::format("{} message key, {}, n={}", at.label, chain_words, wire.header.n),
+                            wire.header.ratchet_key, wire.header.n, got.message_key.clone());
+  std::optional<std::pair<int, std::string>> envelope;
+  if (const auto text = ctx.open(at.node, pieces.body, {message_key}); text.size() == 1) {
+    envelope.emplace(text.front()->message_id, msgsim::to_string(text.front()->data));
+  } else {
+    // The opener yields nothing both when the AEAD refuses the message and
+    // when it opens to a malformed envelope; the session treats them apart.
+    const auto plaintext = sig::open_message(got.message_key, wire);
+    if (!plaintext) {
+      ctx.note(fmt::format("message {} did not decrypt on {}: {}", message.id, at.label,
+                           sig::to_string(sig::DecryptError::kAuthentication)));
+      return;
+    }
+    envelope = sig::decode_envelope(*plaintext);
+  }
+  r.session.commit(std::move(got));
+  // The message key lives in memory for this one decryption.
+  ctx.handle(at.node, std::move(message_key));
   // The history keeps what was decrypted, not what the scenario says was sent.
-  if (auto envelope = sig::decode_envelope(got.plaintext))
+  if (envelope)
     storage_.write(ctx, at.node,
                    make_plaintext(fmt::format("message {} in {}'s Signal history", envelope->first, at.label),
                                   envelope->first, std::move(envelope->second)),
@@ -298,50 +341,119 @@ void SignalModel::receive(Context& ctx, Device& at, Device& from, const sig::Wir
     ctx.note(fmt::format("message {} decrypted on {} but its contents were malformed", message.id, at.label));
   // Hearing from the peer acknowledges the session: stop repeating X3DH.
   r.pending_prekey = nullptr;
-  r.pending_part.reset();
   mirror(ctx, at, from, r);
+}
+
+// The DH-ratchet step of a message that starts a chain, as the opening of its
+// header with the root key and ratchet private key the device holds. nullopt
+// (the Session then steps on its own, and fails the same way if it must)
+// when the header is not the one this session's state would open.
+std::optional<sig::RootStep> SignalModel::open_header(Context& ctx, Device& at, const SessionRecord& r,
+                                                      const ArtifactPtr& header, const sig::WireMessage& wire) {
+  const sig::Session& s = r.session;
+  const auto part = sig::HeaderPart::decode(header->data);
+  if (!part || part->sender_ratchet_key != wire.header.ratchet_key || part->root_name != s.root_name() ||
+      part->receiver_ratchet_key != s.ratchet_key().public_key)
+    return std::nullopt;
+  ArtifactPtr root;
+  if (auto f = r.files.find("root:" + hex(s.root_name())); f != r.files.end())
+    root = storage_.read(ctx, f->second);
+  else if (r.x3dh_root && s.root_name() == s.base_key())
+    root = r.x3dh_root;
+  ArtifactPtr ratchet;
+  if (s.ratchet_key().public_key == at.spk.key.public_key)
+    ratchet = storage_.read(ctx, at.spk_file);
+  else if (auto f = r.files.find("ratchet:" + hex(s.ratchet_key().public_key)); f != r.files.end())
+    ratchet = storage_.read(ctx, f->second);
+  if (!root || !ratchet) return std::nullopt;
+  const auto opened = ctx.open(at.node, header, {root, ratchet});
+  if (opened.size() != 2) return std::nullopt;
+  return sig::RootStep{opened[1]->secret.clone(), {opened[0]->secret.clone(), 0}};
 }
 
 // Makes the device's stored session state equal to the Session: writes what
 // is new, erases what the real app deleted or overwrote (used message keys,
-// advanced chain keys, replaced root and ratchet keys).
+// advanced chain keys, replaced root and ratchet keys). From one message to
+// the next most of the state is unchanged, so a file's artifact (secret copy,
+// label) is made only when that file is new.
 void SignalModel::mirror(Context& ctx, Device& d, const Device& peer, SessionRecord& r) {
   const sig::Session& s = r.session;
-  const std::string with = fmt::format("session with {}", peer.label);
-  std::map<std::string, ArtifactPtr> want;
-  want.emplace("root:" + hex(s.root_name()),
-               sig::make_root_key(fmt::format("{} root key ({})", d.label, with), s.root_name(), s.root_key().clone()));
+  enum class Part { kRoot, kRatchet, kSending, kReceiving, kSkipped };
+  struct Want {
+    std::string name;
+    Part part;
+    std::size_t index = 0;  // into receiving() or skipped()
+  };
+  std::vector<Want> want;
+  want.push_back({"root:" + hex(s.root_name()), Part::kRoot});
   // While the signed prekey is still the session's ratchet key it is the
   // same stored key; no second copy.
   if (s.ratchet_key().public_key != d.spk.key.public_key)
-    want.emplace("ratchet:" + hex(s.ratchet_key().public_key),
-                 sig::make_dh_key(sig::kRatchetKeyType, fmt::format("{} ratchet private key ({})", d.label, with),
-                                  sig::ratchet_id(s.ratchet_key().public_key), s.ratchet_key()));
+    want.push_back({"ratchet:" + hex(s.ratchet_key().public_key), Part::kRatchet});
   if (const auto& c = s.sending())
-    want.emplace(fmt::format("send:{}:{}", hex(s.ratchet_key().public_key), c->chain.index),
-                 sig::make_chain_key(
-                     fmt::format("{} sending chain key, chain {}, n={} ({})", d.label, c->number, c->chain.index, with),
-                     s.ratchet_key().public_key, c->chain));
-  for (const auto& c : s.receiving())
-    want.emplace(fmt::format("recv:{}:{}", hex(c.their_ratchet_key), c.chain.index),
-                 sig::make_chain_key(
-                     fmt::format("{} receiving chain key, chain {}, n={} ({})", d.label, c.number, c.chain.index, with),
-                     c.their_ratchet_key, c.chain));
-  for (const auto& k : s.skipped())
-    want.emplace(fmt::format("skip:{}:{}", hex(k.their_ratchet_key), k.index),
-                 sig::make_message_key(fmt::format("{} skipped message key, n={} ({})", d.label, k.index, with),
-                                       k.their_ratchet_key, k.index, k.key.clone()));
+    want.push_back({fmt::format("send:{}:{}", hex(s.ratchet_key().public_key), c->chain.index), Part::kSending});
+  for (std::size_t i = 0; i < s.receiving().size(); ++i) {
+    const auto& c = s.receiving()[i];
+    want.push_back({fmt::format("recv:{}:{}", hex(c.their_ratchet_key), c.chain.index), Part::kReceiving, i});
+  }
+  for (std::size_t i = 0; i < s.skipped().size(); ++i) {
+    const auto& k = s.skipped()[i];
+    want.push_back({fmt::format("skip:{}:{}", hex(k.their_ratchet_key), k.index), Part::kSkipped, i});
+  }
+  // Files are erased in name order, then written in name order (the first of
+  // equal names wins), as they always were: the order is part of the evidence.
+  const auto by_name = [](const Want& a, const Want& b) { return a.name < b.name; };
+  std::stable_sort(want.begin(), want.end(), by_name);
+  want.erase(std::unique(want.begin(), want.end(), [](const Want& a, const Want& b) { return a.name == b.name; }),
+             want.end());
+  const auto wanted = [&](const std::string& name) {
+    return std::binary_search(want.begin(), want.end(), Want{name, Part::kRoot}, by_name);
+  };
 
   for (auto f = r.files.begin(); f != r.files.end();) {
-    if (want.count(f->first)) {
+    if (wanted(f->first)) {
       ++f;
     } else {
       storage_.erase(ctx, f->second);
       f = r.files.erase(f);
     }
   }
-  for (auto& [name, a] : want)
-    if (!r.files.count(name)) r.files.emplace(name, storage_.write(ctx, d.node, std::move(a), kSignalFiles));
+  std::string with;
+  for (Want& w : want) {
+    if (r.files.count(w.name)) continue;
+    if (with.empty()) with = fmt::format("session with {}", peer.label);
+    ArtifactPtr a;
+    switch (w.part) {
+      case Part::kRoot:
+        a = sig::make_root_key(fmt::format("{} root key ({})", d.label, with), s.root_name(), s.root_key().clone());
+        break;
+      case Part::kRatchet:
+        a = sig::make_dh_key(sig::kRatchetKeyType, fmt::format("{} ratchet private key ({})", d.label, with),
+                             sig::ratchet_id(s.ratchet_key().public_key), s.ratchet_key());
+        break;
+      case Part::kSending: {
+        const auto& c = *s.sending();
+        a = sig::make_chain_key(
+            fmt::format("{} sending chain key, chain {}, n={} ({})", d.label, c.number, c.chain.index, with),
+            s.ratchet_key().public_key, c.chain);
+        break;
+      }
+      case Part::kReceiving: {
+        const auto& c = s.receiving()[w.index];
+        a = sig::make_chain_key(
+            fmt::format("{} receiving chain key, chain {}, n={} ({})", d.label, c.number, c.chain.index, with),
+            c.their_ratchet_key, c.chain);
+        break;
+      }
+      case Part::kSkipped: {
+        const auto& k = s.skipped()[w.index];
+        a = sig::make_message_key(fmt::format("{} skipped message key, n={} ({})", d.label, k.index, with),
+                                  k.their_ratchet_key, k.index, k.key.clone());
+        break;
+      }
+    }
+    r.files.emplace(std::move(w.name), storage_.write(ctx, d.node, std::move(a), kSignalFiles));
+  }
 }
 
 }  // namespace

@@ -252,6 +252,59 @@ TEST(SignalRatchet, LateMessageFromAnEarlierChainStillDecrypts) {
   EXPECT_EQ(text(late), "early 1");
 }
 
+TEST(SignalRatchet, PrepareWithTheHeadersRootStepIsDecrypt) {
+  // The model hands the Session the root step its header opening computed;
+  // the result must be exactly what the Session computes on its own.
+  auto rng = make_seeded_rng(12, "ratchet");
+  Pair p = make_pair(*rng);
+  const auto m1 = p.alice.encrypt(*rng, to_bytes("one"));
+  ASSERT_TRUE(p.bob.starts_chain(m1.message));
+  Session own = p.bob.clone();
+  Session given = p.bob.clone();
+  auto rng_own = make_seeded_rng(13, "step");
+  auto rng_given = make_seeded_rng(13, "step");
+  const auto a = own.decrypt(*rng_own, m1.message);
+  ASSERT_TRUE(a.ok());
+
+  RootStep step = root_step(given.root_key(), *crypto::dh(given.ratchet_key().secret, m1.message.header.ratchet_key));
+  auto prepared = given.prepare(*rng_given, m1.message, &step);
+  ASSERT_TRUE(prepared.ok());
+  EXPECT_TRUE(prepared.stepped);
+  EXPECT_TRUE(prepared.message_key == a.message_key);
+  EXPECT_EQ(msgsim::to_string(*open_message(prepared.message_key, m1.message)), "one");
+  EXPECT_TRUE(given.starts_chain(m1.message));  // nothing is adopted before commit()
+  given.commit(std::move(prepared));
+  EXPECT_FALSE(given.starts_chain(m1.message));
+  EXPECT_TRUE(given.root_key() == own.root_key());
+  EXPECT_EQ(given.ratchet_key().public_key, own.ratchet_key().public_key);
+  ASSERT_EQ(given.receiving().size(), own.receiving().size());
+  EXPECT_TRUE(given.receiving().back().chain.key == own.receiving().back().chain.key);
+  EXPECT_TRUE(given.sending()->chain.key == own.sending()->chain.key);
+
+  // The next message of the same chain steps no more.
+  const auto m2 = p.alice.encrypt(*rng, to_bytes("two"));
+  EXPECT_FALSE(given.starts_chain(m2.message));
+  EXPECT_EQ(text(given.decrypt(*rng, m2.message)), "two");
+}
+
+TEST(SignalRatchet, APreparedDecryptionIsCommittedOnlyOnTheStateItWasPreparedOn) {
+  auto rng = make_seeded_rng(14, "ratchet");
+  Pair p = make_pair(*rng);
+  ASSERT_TRUE(p.bob.decrypt(*rng, p.alice.encrypt(*rng, to_bytes("zero")).message).ok());
+  const auto m1 = p.alice.encrypt(*rng, to_bytes("one"));
+  // Two preparations of the same in-order message: the first commit moves the
+  // chain on, so the second would rewind it and is refused.
+  auto first = p.bob.prepare(*rng, m1.message);
+  auto second = p.bob.prepare(*rng, m1.message);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_FALSE(first.stepped);
+  EXPECT_EQ(first.chain, p.bob.receiving().back().number);
+  p.bob.commit(std::move(first));
+  EXPECT_EQ(p.bob.receiving().back().chain.index, 2u);
+  EXPECT_THROW(p.bob.commit(std::move(second)), std::logic_error);
+  EXPECT_EQ(p.bob.decrypt(*rng, m1.message).error, DecryptError::kDuplicate);
+}
+
 TEST(SignalRatchet, SameSeedGivesIdenticalCiphertexts) {
   auto run = [] {
     auto rng = make_seeded_rng(42, "ratchet");
@@ -279,6 +332,22 @@ TEST(SignalRatchet, WireMessageRoundTripsAndRejectsTruncation) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->encode(), wire);
   EXPECT_FALSE(WireMessage::decode(ByteView(wire).first(wire.size() - 1)).has_value());
+}
+
+TEST(SignalRatchet, PeekCounterReadsTheHeadersN) {
+  auto rng = make_seeded_rng(11, "ratchet");
+  Pair p = make_pair(*rng);
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    const WireMessage m = p.alice.encrypt(*rng, to_bytes("counted")).message;
+    ASSERT_EQ(m.header.n, n);
+    const Bytes wire = m.encode();
+    EXPECT_EQ(WireMessage::peek_counter(wire), std::optional<std::uint32_t>(n));
+    // Cut inside the counter: no counter.
+    const std::size_t counter_end = 4 + m.header.ratchet_key.size() + 8;
+    EXPECT_FALSE(WireMessage::peek_counter(ByteView(wire).first(counter_end - 1)).has_value());
+    EXPECT_TRUE(WireMessage::peek_counter(ByteView(wire).first(counter_end)).has_value());
+  }
+  EXPECT_FALSE(WireMessage::peek_counter(Bytes{0xff, 0xff, 0xff, 0xff, 1, 2}).has_value());
 }
 
 }  // namespace

@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "msgsim/engine.h"
 #include "protocols/platform/device_storage.h"
 #include "protocols/signal/model_details.h"
+#include "protocols/signal/openers.h"
 
 namespace msgsim {
 namespace {
@@ -173,6 +176,154 @@ TEST(SignalModel, SameSeedGivesSameReadingsAndExplanations) {
   for (std::size_t i = 0; i < a.readings().size(); ++i) {
     EXPECT_EQ(a.readings()[i].readable, b.readings()[i].readable);
     EXPECT_EQ(a.readings()[i].how, b.readings()[i].how);
+  }
+}
+
+// ---- The devices' openings, reused by the closure ----------------------
+
+// Counts every call of the Signal openers (device and closure alike).
+std::map<std::string, int>& opener_calls() {
+  static std::map<std::string, int> calls;
+  return calls;
+}
+
+// The Signal model with counted openers, or (no_reuse) with a Context whose
+// open() runs the opener directly and remembers nothing, as if the devices
+// decrypted on their own and the closure had to redo every opening.
+template <bool no_reuse>
+class Instrumented final : public Model {
+ public:
+  std::string_view name() const override { return inner_->name(); }
+  std::vector<std::string> providers() const override { return inner_->providers(); }
+  void register_openers(OpenerRegistry& registry) const override {
+    OpenerRegistry plain;
+    inner_->register_openers(plain);
+    for (const char* type : {signal::kPreKeyMessageType, signal::kRatchetHeaderType, signal::kMessageType,
+                             platform::DeviceStorage::kDeviceFile, platform::DeviceStorage::kBackupFile}) {
+      const Opener* o = plain.find(type);
+      ASSERT_NE(o, nullptr) << type;
+      registry.add(type,
+                   [o = *o, type = std::string(type)](const Artifact& sealed, std::span<const Artifact* const> keys) {
+                     ++opener_calls()[type];
+                     return o(sealed, keys);
+                   });
+    }
+  }
+  void provision(Context& ctx) override {
+    with(ctx, [&](Context& c) { inner_->provision(c); });
+  }
+  void send(Context& ctx, const Message& m) override {
+    with(ctx, [&](Context& c) { inner_->send(c, m); });
+  }
+  void end_of_tick(Context& ctx) override {
+    with(ctx, [&](Context& c) { inner_->end_of_tick(c); });
+  }
+
+  static const ModelInfo& info() {
+    static const ModelInfo i{"signal", "", "", [] { return std::unique_ptr<Model>(new Instrumented); }};
+    return i;
+  }
+
+ private:
+  class Uncached final : public Context {
+   public:
+    Uncached(Context& real, const OpenerRegistry& openers) : real_(real), openers_(openers) {}
+    const Scenario& scenario() const override { return real_.scenario(); }
+    const World& world() const override { return real_.world(); }
+    Rng& rng() override { return real_.rng(); }
+    std::int64_t now() const override { return real_.now(); }
+    void store(NodeId node, ArtifactPtr a) override { real_.store(node, std::move(a)); }
+    void remove(NodeId node, const ArtifactPtr& a) override { real_.remove(node, a); }
+    void handle(NodeId node, ArtifactPtr a) override { real_.handle(node, std::move(a)); }
+    void transmit(NodeId from, NodeId to, ArtifactPtr a) override { real_.transmit(from, to, std::move(a)); }
+    void note(std::string text) override { real_.note(std::move(text)); }
+    std::vector<ArtifactPtr> open(NodeId, const ArtifactPtr& sealed, const std::vector<ArtifactPtr>& keys) override {
+      std::vector<const Artifact*> raw;
+      for (const auto& k : keys) raw.push_back(k.get());
+      return (*openers_.find(sealed->type))(*sealed, raw);
+    }
+
+   private:
+    Context& real_;
+    const OpenerRegistry& openers_;
+  };
+
+  template <typename F>
+  void with(Context& ctx, F f) {
+    if constexpr (no_reuse) {
+      if (!openers_) {
+        openers_ = std::make_unique<OpenerRegistry>();
+        register_openers(*openers_);
+      }
+      Uncached c(ctx, *openers_);
+      f(c);
+    } else {
+      f(ctx);
+    }
+  }
+
+  std::unique_ptr<Model> inner_ = signal_model_info().make();
+  std::unique_ptr<OpenerRegistry> openers_;
+};
+
+TEST(SignalModel, TheClosureReusesTheDevicesX3dhAndRatchetSteps) {
+  // Alternating, so every message starts a chain: one X3DH and six DH steps,
+  // each computed once, by the receiving device. The parties' closures find
+  // those openings (same pieces, same stored keys) instead of redoing them.
+  const Scenario sc = conversation(6);
+  opener_calls().clear();
+  Simulation sim(sc, Instrumented<false>::info(), make_seeded_rng(*sc.seed, "signal"));
+  sim.run();
+  EXPECT_EQ(opener_calls()[signal::kPreKeyMessageType], 1);
+  EXPECT_EQ(opener_calls()[signal::kRatchetHeaderType], 6);
+  EXPECT_EQ(opener_calls()[signal::kMessageType], 6);
+  opener_calls().clear();
+  const ProtocolResult r = sim.close();
+  EXPECT_EQ(opener_calls()[signal::kPreKeyMessageType], 0);
+  EXPECT_EQ(opener_calls()[signal::kRatchetHeaderType], 0);
+  // What is left: each sender opening its own copy with its own message key.
+  EXPECT_EQ(opener_calls()[signal::kMessageType], 6);
+  EXPECT_EQ(reads(r, "alice"), (std::set<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(reads(r, "bob"), (std::set<int>{1, 2, 3, 4, 5, 6}));
+
+  // Without the reuse, the closure redoes them.
+  opener_calls().clear();
+  Simulation redo(sc, Instrumented<true>::info(), make_seeded_rng(*sc.seed, "signal"));
+  redo.run();
+  opener_calls().clear();
+  redo.close();
+  EXPECT_EQ(opener_calls()[signal::kPreKeyMessageType], 1);
+  EXPECT_EQ(opener_calls()[signal::kRatchetHeaderType], 6);
+}
+
+TEST(SignalModel, ReusingTheDevicesOpeningsChangesNoReadingAndNoExplanation) {
+  Scenario sc = conversation(8);
+  sc.parties = {party("alice", {DeviceKind::kIphone, DeviceKind::kMac}),
+                party("bob", {DeviceKind::kIphone, DeviceKind::kIpad}), party("carol")};
+  sc.messages.push_back(message(9, "carol", "alice"));
+  sc.messages.back().at = 9;
+  sc.messages.push_back(message(10, "bob", "carol"));
+  sc.messages.back().at = 10;
+  Power exploit = power(PowerKind::kExploit, 3, "alice");
+  exploit.via = "imessage";
+  exploit.until = 6;
+  sc.adversaries = {adversary("police", {power(PowerKind::kSeize, 4, "bob"), power(PowerKind::kIntercept, 0)}),
+                    adversary("spyware", {exploit})};
+  auto results = [&](const ModelInfo& info) {
+    Simulation sim(sc, info, make_seeded_rng(*sc.seed, "signal"));
+    sim.run();
+    return sim.close();
+  };
+  const ProtocolResult reused = results(Instrumented<false>::info());
+  const ProtocolResult redone = results(Instrumented<true>::info());
+  // Bob's iPad never writes, so its chains never heal: the seizure reads on.
+  EXPECT_EQ(reads(reused, "police"), (std::set<int>{1, 2, 3, 4, 5, 6, 7, 8, 10}));
+  EXPECT_FALSE(reads(reused, "spyware").empty());
+  EXPECT_EQ(reused.notes, redone.notes);
+  ASSERT_EQ(reused.readings.size(), redone.readings.size());
+  for (std::size_t i = 0; i < reused.readings.size(); ++i) {
+    EXPECT_EQ(reused.readings[i].readable, redone.readings[i].readable) << i;
+    EXPECT_EQ(reused.readings[i].how, redone.readings[i].how) << i;
   }
 }
 
