@@ -320,10 +320,11 @@ TEST(SignalModel, ReusingTheDevicesOpeningsChangesNoReadingAndNoExplanation) {
   EXPECT_EQ(reads(reused, "police"), (std::set<int>{1, 2, 3, 4, 5, 6, 7, 8, 10}));
   EXPECT_FALSE(reads(reused, "spyware").empty());
   EXPECT_EQ(reused.notes, redone.notes);
-  ASSERT_EQ(reused.readings.size(), redone.readings.size());
-  for (std::size_t i = 0; i < reused.readings.size(); ++i) {
-    EXPECT_EQ(reused.readings[i].readable, redone.readings[i].readable) << i;
-    EXPECT_EQ(reused.readings[i].how, redone.readings[i].how) << i;
+  const std::vector<Reading> a = reused.readings(), b = redone.readings();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].readable, b[i].readable) << i;
+    EXPECT_EQ(a[i].how, b[i].how) << i;
   }
 }
 
