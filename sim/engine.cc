@@ -14,6 +14,9 @@
 #include <stdexcept>
 #include <mutex>
 #include <thread>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -517,6 +520,12 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     report.results[i] = std::move(run.result);
     run.cache.reset();
     run.sim.reset();
+#if defined(__GLIBC__)
+    // The evidence was allocated by one thread and freed here by another:
+    // glibc keeps such memory in its arenas unless asked to give it back,
+    // and the next protocol to play would find the process already large.
+    malloc_trim(0);
+#endif
   };
 
   auto close_actor = [&](std::size_t i, std::size_t a) {
