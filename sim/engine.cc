@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -33,10 +34,13 @@ namespace {
 // snapshot finds is the store, which forgets it.)
 enum class Event { kStored, kHandled, kSent, kReceived, kRelayed };
 
-struct JournalEntry {
-  ArtifactPtr artifact;
+// One line of a node's journal, or one capture of an adversary: which
+// artifact (its sequence number), how it came (a description's number) and
+// when. 16 bytes: a large run has tens of millions of them.
+struct Entry {
   std::int64_t tick = 0;
-  Event event = Event::kStored;
+  std::uint32_t artifact = 0;
+  std::uint32_t how = 0;
 };
 
 // A live observer installed by a continuous power (intercept, tap, exploit).
@@ -44,7 +48,7 @@ struct Observer {
   std::size_t adversary = 0;
   std::int64_t from = 0;
   std::int64_t until = kEndOfScript;  // inclusive; kEndOfScript = no end
-  std::string_view how;               // "copied by us-gov from Apple's servers (real-time intercept)"
+  std::uint32_t how = 0;              // "copied by us-gov from Apple's servers (real-time intercept)"
   bool active(std::int64_t tick) const { return tick >= from && (until == kEndOfScript || tick <= until); }
 };
 
@@ -122,17 +126,20 @@ struct Simulation::Impl final : Context {
   std::vector<std::string> notes;
 
   // Evidence. Each artifact gets a sequence number on first sight so that
-  // every iteration is in a deterministic order.
-  std::unordered_map<const Artifact*, std::uint64_t> seq;
-  std::vector<std::map<std::uint64_t, ArtifactPtr>> stores;  // per node: what it holds now
-  std::vector<std::vector<JournalEntry>> journals;           // per node: everything it saw
-  // The descriptions captures and journal lines point to, each kept once
-  // (a deque: its strings never move).
+  // every iteration is in a deterministic order; `artifacts` keeps them, by
+  // number, for the journals and captures.
+  std::unordered_map<const Artifact*, std::uint32_t> seq;
+  std::vector<ArtifactPtr> artifacts;
+  std::vector<std::map<std::uint32_t, ArtifactPtr>> stores;  // per node: what it holds now
+  std::vector<std::vector<Entry>> journals;                  // per node: everything it saw
+  std::vector<std::vector<Entry>> captured;                  // per adversary
+  // The descriptions journals and captures name, each kept once (a deque:
+  // its strings never move), and numbered.
   std::deque<std::string> texts;
-  std::vector<std::array<std::string_view, 5>> journal_how;  // per node, per Event: "received by bob's iPhone"
-  std::vector<std::vector<Observer>> node_observers;         // per node
-  std::vector<std::vector<Observer>> link_observers;         // per link
-  std::vector<std::vector<Capture>> captured;                // per adversary
+  std::vector<std::string_view> hows;
+  std::vector<std::array<std::uint32_t, 5>> journal_how;  // per node, per Event: "received by bob's iPhone"
+  std::vector<std::vector<Observer>> node_observers;      // per node
+  std::vector<std::vector<Observer>> link_observers;      // per link
   std::map<const Power*, std::vector<NodeId>> exploit_targets;  // found once, when observers are installed
   // Openings done by devices during the run, reused by the closure. The
   // artifacts they name are kept alive by `opened_inputs`, so that no
@@ -150,7 +157,7 @@ struct Simulation::Impl final : Context {
     link_observers.resize(w.link_count());
     static constexpr const char* kVerb[] = {"stored on", "handled by", "sent by", "received by", "relayed by"};
     for (NodeId n = 0; n < w.node_count(); ++n) {
-      std::array<std::string_view, 5> how{};
+      std::array<std::uint32_t, 5> how{};
       for (std::size_t e = 0; e < how.size(); ++e) how[e] = text(fmt::format("{} {}", kVerb[e], w.node(n).label));
       journal_how.push_back(how);
     }
@@ -165,18 +172,24 @@ struct Simulation::Impl final : Context {
   std::int64_t now() const override { return tick; }
   void note(std::string text) override { notes.push_back(std::move(text)); }
 
-  std::string_view text(std::string t) { return texts.emplace_back(std::move(t)); }
+  std::uint32_t text(std::string t) {
+    hows.push_back(texts.emplace_back(std::move(t)));
+    return static_cast<std::uint32_t>(hows.size() - 1);
+  }
 
-  std::uint64_t number(const ArtifactPtr& a) {
-    auto [it, inserted] = seq.emplace(a.get(), seq.size());
+  std::uint32_t number(const ArtifactPtr& a) {
+    if (artifacts.size() >= std::numeric_limits<std::uint32_t>::max())
+      throw std::length_error("more than 4 billion artifacts in one run");
+    auto [it, inserted] = seq.emplace(a.get(), static_cast<std::uint32_t>(artifacts.size()));
+    if (inserted) artifacts.push_back(a);
     return it->second;
   }
 
   void journal(NodeId node, const ArtifactPtr& a, Event e) {
-    journals.at(node).push_back({a, tick, e});
+    const std::uint32_t n = number(a);
+    journals.at(node).push_back({tick, n, journal_how[node][static_cast<std::size_t>(e)]});
     for (const Observer& o : node_observers[node])
-      if (o.active(tick))
-        captured[o.adversary].push_back({a, o.how, tick});
+      if (o.active(tick)) captured[o.adversary].push_back({tick, n, o.how});
   }
 
   void store(NodeId node, ArtifactPtr a) override {
@@ -238,9 +251,10 @@ struct Simulation::Impl final : Context {
                     record.size()),
         {session_id}, record);
     number(on_wire);
+    const std::uint32_t record_number = number(on_wire);
     for (LinkId l : route)
       for (const Observer& o : link_observers[l])
-        if (o.active(tick)) captured[o.adversary].push_back({on_wire, o.how, tick});
+        if (o.active(tick)) captured[o.adversary].push_back({tick, record_number, o.how});
   }
 
   // ---- Adversaries ----------------------------------------------------
@@ -268,9 +282,10 @@ struct Simulation::Impl final : Context {
     return out;
   }
 
+  // A snapshot's description says when; its entries carry no tick.
   void snapshot(std::size_t adv, NodeId node, std::string how) {
-    const std::string_view kept = text(std::move(how));
-    for (const auto& [n, a] : stores[node]) captured[adv].push_back({a, kept});
+    const std::uint32_t kept = text(std::move(how));
+    for (const auto& [n, a] : stores[node]) captured[adv].push_back({Capture::kNoTick, n, kept});
   }
 
   void install_observers() {
@@ -363,26 +378,23 @@ struct Simulation::Impl final : Context {
     act(tick, true);
   }
 
-  // What each actor starts from.
-  std::vector<Capture> initial(const Actor& actor) const {
-    std::vector<Capture> out;
-    auto from_journal = [&](NodeId n) {
-      for (const JournalEntry& e : journals[n])
-        out.push_back({e.artifact, journal_how[n][static_cast<std::size_t>(e.event)], e.tick});
+  // What each actor starts from, handed to `add` one by one.
+  void initial(const Actor& actor, const std::function<void(Capture)>& add) const {
+    auto from = [&](const std::vector<Entry>& entries) {
+      for (const Entry& e : entries) add({artifacts[e.artifact], hows[e.how], e.tick});
     };
     switch (actor.kind) {
       case ActorKind::kParty:
-        for (NodeId d : w.devices_of(actor.name)) from_journal(d);
+        for (NodeId d : w.devices_of(actor.name)) from(journals[d]);
         break;
       case ActorKind::kProvider:
-        if (auto s = w.server(actor.name)) from_journal(*s);
+        if (auto s = w.server(actor.name)) from(journals[*s]);
         break;
       case ActorKind::kAdversary:
         for (std::size_t i = 0; i < sc.adversaries.size(); ++i)
-          if (sc.adversaries[i].name == actor.name) out = captured[i];
+          if (sc.adversaries[i].name == actor.name) from(captured[i]);
         break;
     }
-    return out;
   }
 };
 
@@ -399,7 +411,7 @@ std::size_t Simulation::erase_evidence(const std::function<bool(const Artifact&)
   auto drop = [&](auto& entries) {
     const auto before = entries.size();
     std::erase_if(entries, [&](const auto& e) {
-      if constexpr (requires { e.artifact; }) return pred(*e.artifact);
+      if constexpr (requires { e.artifact; }) return pred(*impl_->artifacts[e.artifact]);
       else return pred(*e.second);
     });
     n += before - entries.size();
@@ -441,7 +453,7 @@ ProtocolResult Simulation::close_one(const Actor& actor, OpeningCache& shared) c
   // shared openings but keeps its own to itself, and they go with it.
   OpeningCache own(&shared);
   Closure c(impl_->openers, actor.kind == ActorKind::kParty ? own : shared);
-  for (Capture& cap : impl_->initial(actor)) c.add(std::move(cap));
+  impl_->initial(actor, [&c](Capture cap) { c.add(std::move(cap)); });
   c.run();
   c.record(impl_->sc, 0, result);
   return result;
