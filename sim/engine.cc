@@ -206,7 +206,7 @@ struct Simulation::Impl final : Context {
                                 const std::vector<ArtifactPtr>& keys) override {
     (void)node;  // the device's own opening; what it keeps, the model stores
     const Opener* opener = openers.find(sealed->type);
-    if (opener == nullptr) throw std::logic_error("no opener for " + sealed->type);
+    if (opener == nullptr) throw std::logic_error("no opener for " + std::string(sealed->type));
     OpeningCache::Key key{sealed.get()};
     std::vector<const Artifact*> raw;
     for (const ArtifactPtr& k : keys) {

@@ -1,6 +1,11 @@
 #include "msgsim/evidence.h"
 
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
+#include <string>
+#include <unordered_set>
 
 namespace msgsim {
 
@@ -18,10 +23,25 @@ std::string short_id(const KeyId& id) {
   return hex(v);
 }
 
-ArtifactPtr make_key(std::string type, std::string label, KeyId id, SecretBytes secret, Bytes public_data) {
+std::string_view intern_type(std::string_view type) {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static std::shared_mutex mutex;
+  static std::unordered_set<std::string, Hash, std::equal_to<>> types;  // nodes never move
+  {
+    std::shared_lock lock(mutex);
+    if (auto it = types.find(type); it != types.end()) return *it;
+  }
+  std::unique_lock lock(mutex);
+  return *types.emplace(type).first;
+}
+
+ArtifactPtr make_key(std::string_view type, std::string label, KeyId id, SecretBytes secret, Bytes public_data) {
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kKey;
-  a->type = std::move(type);
+  a->type = intern_type(type);
   a->label = std::move(label);
   a->key_id = std::move(id);
   a->secret = std::move(secret);
@@ -29,11 +49,11 @@ ArtifactPtr make_key(std::string type, std::string label, KeyId id, SecretBytes 
   return a;
 }
 
-ArtifactPtr make_sealed(std::string type, std::string label, std::vector<KeyId> needs, Bytes ciphertext) {
+ArtifactPtr make_sealed(std::string_view type, std::string label, std::vector<KeyId> needs, Bytes ciphertext) {
   if (needs.empty()) throw std::invalid_argument("make_sealed: a sealed artifact needs at least one key");
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kSealed;
-  a->type = std::move(type);
+  a->type = intern_type(type);
   a->label = std::move(label);
   a->needs = std::move(needs);
   a->data = std::move(ciphertext);

@@ -43,7 +43,7 @@ enum class ArtifactKind {
 
 struct Artifact {
   ArtifactKind kind = ArtifactKind::kSealed;
-  std::string type;    // which Opener handles it, e.g. "imessage.payload"; namespaced by model
+  std::string_view type;  // which Opener handles it, e.g. "imessage.payload"; namespaced by model; interned
   std::string label;   // plain words for explanations: "bob's iPhone encryption key"
   KeyId key_id;        // kKey: the id this key answers to
   std::vector<KeyId> needs;  // kSealed: every one of these is needed to open it
@@ -56,8 +56,11 @@ struct Artifact {
 using ArtifactPtr = std::shared_ptr<const Artifact>;
 
 // Helpers that build artifacts; they only fill fields.
-ArtifactPtr make_key(std::string type, std::string label, KeyId id, SecretBytes secret, Bytes public_data = {});
-ArtifactPtr make_sealed(std::string type, std::string label, std::vector<KeyId> needs, Bytes ciphertext);
+ArtifactPtr make_key(std::string_view type, std::string label, KeyId id, SecretBytes secret, Bytes public_data = {});
+ArtifactPtr make_sealed(std::string_view type, std::string label, std::vector<KeyId> needs, Bytes ciphertext);
+// The one lasting copy of an artifact type's name (types are few, artifacts
+// millions): what Artifact::type points to. Thread-safe.
+std::string_view intern_type(std::string_view type);
 ArtifactPtr make_plaintext(std::string label, int message_id, std::string text);
 
 // An Opener tries to open `sealed` with `keys` (one key per entry of

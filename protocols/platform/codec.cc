@@ -35,7 +35,7 @@ ArtifactPtr decode_artifact(ByteView bytes) {
   auto message_id = r.u64();
   if (!data || !secret || !message_id || !r.done()) return nullptr;
   a->kind = static_cast<ArtifactKind>(*kind);
-  a->type = to_string(*type);
+  a->type = intern_type(to_string(*type));
   a->label = to_string(*label);
   a->key_id = to_string(*key_id);
   a->data = std::move(*data);
