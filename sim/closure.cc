@@ -17,6 +17,8 @@ const std::vector<ArtifactPtr>* OpeningCache::find(const Key& k) const {
 }
 
 const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr> result) {
+  static const std::vector<ArtifactPtr> kFailed;
+  if (result.empty() && !keep_failures_) return kFailed;
   std::unique_lock lock(mutex_);
   return cache_.try_emplace(std::move(k), std::move(result)).first->second;
 }

@@ -48,9 +48,14 @@ class OpeningCache {
   // Consults `earlier` (openings done by the devices during the run, or a
   // cache shared by several closures) on a miss; it may be used, and grow,
   // on other threads meanwhile.
-  explicit OpeningCache(const OpeningCache* earlier) : earlier_(earlier) {}
+  // `keep_failures`: remember openings that failed too. A cache that serves
+  // one closure only should not: a closure tries each combination once.
+  explicit OpeningCache(const OpeningCache* earlier, bool keep_failures = true)
+      : earlier_(earlier), keep_failures_(keep_failures) {}
   // Stored results never move: the pointers and references stay valid.
   const std::vector<ArtifactPtr>* find(const Key& k) const;
+  // Returns the stored result (the first stored, if another thread was
+  // first), or `result` itself when it is a failure this cache does not keep.
   const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
   std::size_t size() const;
 
@@ -58,6 +63,7 @@ class OpeningCache {
   mutable std::shared_mutex mutex_;
   std::map<Key, std::vector<ArtifactPtr>> cache_;
   const OpeningCache* earlier_ = nullptr;
+  bool keep_failures_ = true;
 };
 
 class Closure {

@@ -451,7 +451,7 @@ ProtocolResult Simulation::close_one(const Actor& actor, OpeningCache& shared) c
   // What a party opens is its own devices' evidence, which at most the one
   // adversary who seized or exploited that device shares: a party reads the
   // shared openings but keeps its own to itself, and they go with it.
-  OpeningCache own(&shared);
+  OpeningCache own(&shared, /*keep_failures=*/false);
   Closure c(impl_->openers, actor.kind == ActorKind::kParty ? own : shared);
   impl_->initial(actor, [&c](Capture cap) { c.add(std::move(cap)); });
   c.run();
