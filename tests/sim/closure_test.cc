@@ -163,5 +163,31 @@ TEST(Closure, APlaintextThatIsNotTheMessageTextIsAModelBug) {
   EXPECT_THROW(c.readings(two_messages(), "eve"), std::logic_error);
 }
 
+TEST(OpeningCache, AClosuresOwnCacheForgetsFailuresButReadsThroughToTheSharedOne) {
+  Toy t;
+  auto k = t.key("k");
+  auto wrong = t.key("wrong");
+  auto box = t.message_box({k}, 1, "first");
+  OpeningCache shared;
+  OpeningCache own(&shared, /*keep_failures=*/false);
+  const OpeningCache::Key failed{box.get(), wrong.get()};
+  EXPECT_TRUE(own.put(failed, {}).empty());
+  EXPECT_EQ(own.size(), 0u);
+  EXPECT_EQ(own.find(failed), nullptr);
+  // Successes are kept; what the shared cache knows, the own cache finds.
+  const OpeningCache::Key opened{box.get(), k.get()};
+  EXPECT_EQ(own.put(opened, {make_plaintext("message 1", 1, "first")}).size(), 1u);
+  EXPECT_EQ(own.size(), 1u);
+  shared.put(failed, {});
+  EXPECT_EQ(shared.size(), 1u);
+  ASSERT_NE(own.find(failed), nullptr);
+  EXPECT_TRUE(own.find(failed)->empty());
+  // The first stored result wins.
+  const auto& first = shared.put(opened, {make_plaintext("message 1", 1, "first")});
+  const auto& second = shared.put(opened, {});
+  EXPECT_EQ(&first, &second);
+  EXPECT_EQ(second.size(), 1u);
+}
+
 }  // namespace
 }  // namespace msgsim
