@@ -147,7 +147,7 @@ Options:
       --no-color        no colours (also off when NO_COLOR is set or output is not a terminal)
       --no-explain      table and markdown: leave out the step-by-step explanations
   -q, --quiet           print no report, only failed expectations and errors
-  -j, --jobs N          run the protocols on N threads (default: every core; same output for any N)
+  -j, --jobs N          work on N threads (default: every core; same output for any N)
   -h, --help            show this help
 
 Examples:
