@@ -20,7 +20,15 @@ const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr
   static const std::vector<ArtifactPtr> kFailed;
   if (result.empty() && !keep_failures_) return kFailed;
   std::unique_lock lock(mutex_);
-  return cache_.try_emplace(std::move(k), std::move(result)).first->second;
+  const auto [it, inserted] = cache_.try_emplace(std::move(k), std::move(result));
+  if (inserted && index_by_sealed_ && !it->second.empty()) by_sealed_[it->first.front()].push_back(&it->first);
+  return it->second;
+}
+
+std::vector<const OpeningCache::Key*> OpeningCache::openings_of(const Artifact* sealed) const {
+  std::shared_lock lock(mutex_);
+  const auto it = by_sealed_.find(sealed);
+  return it == by_sealed_.end() ? std::vector<const Key*>{} : it->second;
 }
 
 std::size_t OpeningCache::size() const {
@@ -63,13 +71,53 @@ void Closure::run() {
       }
       case ArtifactKind::kSealed:
         for (const KeyId& id : a.needs) waiting_[id].push_back(i);
-        try_open(i, kNone);
+        if (!open_as_a_device_did(i)) try_open(i, kNone);
         break;
       case ArtifactKind::kPlaintext:
         plaintexts_.emplace(a.message_id, i);
         break;
     }
   }
+}
+
+bool Closure::open_as_a_device_did(std::size_t sealed) {
+  if (device_openings_ == nullptr) return false;
+  const Artifact& s = *held_[sealed].artifact;
+  for (const OpeningCache::Key* done : device_openings_->openings_of(&s)) {
+    std::vector<std::size_t> combo;
+    for (std::size_t k = 1; k < done->size(); ++k) {
+      const auto it = index_.find((*done)[k]);
+      if (it == index_.end()) break;
+      combo.push_back(it->second);
+    }
+    if (combo.size() + 1 == done->size() && open_with(sealed, combo)) return true;
+  }
+  return false;
+}
+
+bool Closure::open_with(std::size_t sealed, const std::vector<std::size_t>& combo) {
+  const Artifact& s = *held_[sealed].artifact;
+  const Opener* opener = openers_.find(s.type);
+  if (opener == nullptr) return false;
+  OpeningCache::Key key{&s};
+  std::vector<const Artifact*> keys;
+  for (std::size_t k : combo) keys.push_back(held_[k].artifact.get());
+  key.insert(key.end(), keys.begin(), keys.end());
+  const std::vector<ArtifactPtr>* result = cache_.find(key);
+  if (result == nullptr) {
+    ++openings_;
+    result = &cache_.put(key, (*opener)(s, keys));
+  }
+  if (result->empty()) return false;
+  held_[sealed].opened = true;
+  for (const ArtifactPtr& child : *result) {
+    Held h;
+    h.artifact = child;
+    h.parent = sealed;
+    h.keys = combo;
+    insert(std::move(h));
+  }
+  return true;
 }
 
 void Closure::try_open(std::size_t sealed, std::size_t with_key) {
@@ -95,28 +143,7 @@ void Closure::try_open(std::size_t sealed, std::size_t with_key) {
       combo[n] = (*candidates[n])[candidates[n]->size() - 1 - pos[n]];
       includes_new = includes_new || combo[n] == with_key;
     }
-    if (includes_new) {
-      OpeningCache::Key key{&s};
-      std::vector<const Artifact*> keys;
-      for (std::size_t k : combo) keys.push_back(held_[k].artifact.get());
-      key.insert(key.end(), keys.begin(), keys.end());
-      const std::vector<ArtifactPtr>* result = cache_.find(key);
-      if (result == nullptr) {
-        ++openings_;
-        result = &cache_.put(key, (*opener)(s, keys));
-      }
-      if (!result->empty()) {
-        held_[sealed].opened = true;
-        for (const ArtifactPtr& child : *result) {
-          Held h;
-          h.artifact = child;
-          h.parent = sealed;
-          h.keys = combo;
-          insert(std::move(h));
-        }
-        return;
-      }
-    }
+    if (includes_new && open_with(sealed, combo)) return;
     std::size_t n = 0;
     while (n < pos.size() && ++pos[n] == candidates[n]->size()) pos[n++] = 0;
     if (n == pos.size()) return;  // every combination tried

@@ -59,16 +59,30 @@ class OpeningCache {
   const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
   std::size_t size() const;
 
+  // Successful openings of `sealed` stored in this cache (not `earlier`), in
+  // the order they were stored; kept only after index_by_sealed().
+  void index_by_sealed() { index_by_sealed_ = true; }
+  std::vector<const Key*> openings_of(const Artifact* sealed) const;
+
  private:
   mutable std::shared_mutex mutex_;
   std::map<Key, std::vector<ArtifactPtr>> cache_;
   const OpeningCache* earlier_ = nullptr;
   bool keep_failures_ = true;
+  bool index_by_sealed_ = false;
+  std::unordered_map<const Artifact*, std::vector<const Key*>> by_sealed_;
 };
 
 class Closure {
  public:
-  Closure(const OpenerRegistry& openers, OpeningCache& cache) : openers_(openers), cache_(cache) {}
+  // `device_openings`, if given, holds the openings the devices did during
+  // the run (a cache indexed by sealed artifact): a sealed artifact that a
+  // device opened with keys this actor also holds is opened that way at
+  // once, before it is offered to every key answering to its ids. (Where a
+  // chain's message keys share the chain's id, offering a message to all of
+  // them first would cost the length of the chain for every message.)
+  Closure(const OpenerRegistry& openers, OpeningCache& cache, const OpeningCache* device_openings = nullptr)
+      : openers_(openers), cache_(cache), device_openings_(device_openings) {}
 
   // An artifact that reached the actor, and how. The first way wins.
   void add(Capture capture);
@@ -101,6 +115,9 @@ class Closure {
 
   std::size_t insert(Held h);
   void try_open(std::size_t sealed, std::size_t with_key);
+  bool open_as_a_device_did(std::size_t sealed);
+  // Opens `sealed` with these held keys (one per need); false if it does not open.
+  bool open_with(std::size_t sealed, const std::vector<std::size_t>& combo);
   // `seen` marks the artifacts already explained in this chain: a stamp per
   // held artifact, so that each chain costs its length, not the whole store.
   void explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,
@@ -108,6 +125,7 @@ class Closure {
 
   const OpenerRegistry& openers_;
   OpeningCache& cache_;
+  const OpeningCache* device_openings_ = nullptr;
   std::vector<Held> held_;
   std::unordered_map<const Artifact*, std::size_t> index_;
   std::unordered_map<KeyId, std::vector<std::size_t>> keys_by_id_;

@@ -151,6 +151,7 @@ struct Simulation::Impl final : Context {
       : sc(s), info(mi), model(mi.make()), random(std::move(r)) {
     w = World::build(sc, model->providers());
     model->register_openers(openers);
+    cache.index_by_sealed();
     stores.resize(w.node_count());
     journals.resize(w.node_count());
     node_observers.resize(w.node_count());
@@ -452,7 +453,7 @@ ProtocolResult Simulation::close_one(const Actor& actor, OpeningCache& shared) c
   // adversary who seized or exploited that device shares: a party reads the
   // shared openings but keeps its own to itself, and they go with it.
   OpeningCache own(&shared, /*keep_failures=*/false);
-  Closure c(impl_->openers, actor.kind == ActorKind::kParty ? own : shared);
+  Closure c(impl_->openers, actor.kind == ActorKind::kParty ? own : shared, &impl_->cache);
   impl_->initial(actor, [&c](Capture cap) { c.add(std::move(cap)); });
   c.run();
   c.record(impl_->sc, 0, result);

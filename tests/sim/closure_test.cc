@@ -189,5 +189,53 @@ TEST(OpeningCache, AClosuresOwnCacheForgetsFailuresButReadsThroughToTheSharedOne
   EXPECT_EQ(second.size(), 1u);
 }
 
+// A chain's message keys all answer to the chain's id, and each message
+// arrives before its key (as in a device's journal).
+TEST(Closure, OpensWhatADeviceOpenedWithTheSameKeysAtOnceInsteadOfTryingTheWholeChain) {
+  constexpr int kMessages = 40;
+  Toy t;
+  std::vector<ArtifactPtr> evidence;
+  Scenario s;
+  std::vector<std::pair<ArtifactPtr, ArtifactPtr>> pairs;
+  for (int n = 1; n <= kMessages; ++n) {
+    auto key = make_key("toy.key", fmt::format("message key {}", n), "chain", t.rng->secret(32));
+    auto box = t.message_box({key}, n, fmt::format("text {}", n));
+    evidence.push_back(box);
+    evidence.push_back(key);
+    pairs.emplace_back(box, key);
+    Message m;
+    m.id = n;
+    m.text = fmt::format("text {}", n);
+    s.messages.push_back(m);
+  }
+  auto close = [&](const OpeningCache* device_openings) {
+    OpeningCache cache(device_openings);
+    Closure c(t.openers, cache, device_openings);
+    for (const auto& a : evidence) c.add({a, "given"});
+    c.run();
+    return c.readings(s, "eve");
+  };
+  t.opened = 0;
+  const auto walked = close(nullptr);
+  EXPECT_GE(t.opened, kMessages * (kMessages - 1) / 2) << "each message offered to every earlier key";
+
+  // The device opened each message with its key during the run.
+  OpeningCache device;
+  device.index_by_sealed();
+  const Opener& open_box = *t.openers.find(kBox);
+  for (const auto& [box, key] : pairs) {
+    const std::vector<const Artifact*> keys{key.get()};
+    device.put({box.get(), key.get()}, open_box(*box, keys));
+  }
+  t.opened = 0;
+  const auto reused = close(&device);
+  EXPECT_EQ(t.opened, 0) << "every opening is the device's";
+  ASSERT_EQ(walked.size(), reused.size());
+  for (std::size_t i = 0; i < walked.size(); ++i) {
+    EXPECT_TRUE(reused[i].readable) << i;
+    EXPECT_EQ(walked[i].how, reused[i].how) << i;
+  }
+}
+
 }  // namespace
 }  // namespace msgsim
