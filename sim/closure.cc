@@ -25,10 +25,10 @@ const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr
   return it->second;
 }
 
-std::vector<const OpeningCache::Key*> OpeningCache::openings_of(const Artifact* sealed) const {
+const std::vector<const OpeningCache::Key*>* OpeningCache::openings_of(const Artifact* sealed) const {
   std::shared_lock lock(mutex_);
   const auto it = by_sealed_.find(sealed);
-  return it == by_sealed_.end() ? std::vector<const Key*>{} : it->second;
+  return it == by_sealed_.end() ? nullptr : &it->second;
 }
 
 std::size_t OpeningCache::size() const {
@@ -83,7 +83,9 @@ void Closure::run() {
 bool Closure::open_as_a_device_did(std::size_t sealed) {
   if (device_openings_ == nullptr) return false;
   const Artifact& s = *held_[sealed].artifact;
-  for (const OpeningCache::Key* done : device_openings_->openings_of(&s)) {
+  const auto* done_list = device_openings_->openings_of(&s);
+  if (done_list == nullptr) return false;
+  for (const OpeningCache::Key* done : *done_list) {
     std::vector<std::size_t> combo;
     for (std::size_t k = 1; k < done->size(); ++k) {
       const auto it = index_.find((*done)[k]);

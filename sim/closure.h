@@ -62,11 +62,21 @@ class OpeningCache {
   // Successful openings of `sealed` stored in this cache (not `earlier`), in
   // the order they were stored; kept only after index_by_sealed().
   void index_by_sealed() { index_by_sealed_ = true; }
-  std::vector<const Key*> openings_of(const Artifact* sealed) const;
+  // The list stays valid while nothing is stored for `sealed` (the run's
+  // cache is read-only once the closures start); null when there is none.
+  const std::vector<const Key*>* openings_of(const Artifact* sealed) const;
 
  private:
   mutable std::shared_mutex mutex_;
-  std::map<Key, std::vector<ArtifactPtr>> cache_;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept {
+      std::size_t h = k.size();
+      for (const Artifact* a : k) h = h * 0x9E3779B97F4A7C15ull + std::hash<const Artifact*>{}(a);
+      return h;
+    }
+  };
+  // Node-based: stored results and keys never move.
+  std::unordered_map<Key, std::vector<ArtifactPtr>, KeyHash> cache_;
   const OpeningCache* earlier_ = nullptr;
   bool keep_failures_ = true;
   bool index_by_sealed_ = false;
