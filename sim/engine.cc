@@ -55,9 +55,8 @@ struct Observer {
 std::string tick_text(std::int64_t t) { return fmt::format("t={}", t); }
 
 // The run's tasks, done by a fixed number of threads. Tasks pushed as kFirst
-// go before kLater ones: a protocol that has played is closed, and its
-// evidence freed, before another protocol starts to play. The first
-// exception stops the work and is rethrown by run().
+// go before kLater ones. The first exception stops the work and is rethrown
+// by run().
 class WorkQueue {
  public:
   enum Priority { kFirst, kLater };
@@ -574,10 +573,13 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     if (report.actors.empty()) finish(i);
     // Adversaries and providers first: they hold the most evidence, and the
     // longest tasks should start early.
-    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(WorkQueue::kFirst, [&, i, a] { close_actor(i, a); });
+    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(WorkQueue::kLater, [&, i, a] { close_actor(i, a); });
   };
 
-  for (std::size_t i = 0; i < models.size(); ++i) work.push(WorkQueue::kLater, [&, i] { play(i); });
+  // Plays before closures: a protocol's timeline is one thread's work from
+  // start to end, the longest chain of the run, so every play starts as soon
+  // as a thread is free, and closures fill the other threads meanwhile.
+  for (std::size_t i = 0; i < models.size(); ++i) work.push(WorkQueue::kFirst, [&, i] { play(i); });
   unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   work.run(jobs);
   report_progress(true);
