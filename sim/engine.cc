@@ -535,7 +535,7 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
 #if defined(__GLIBC__)
     // The evidence was allocated by one thread and freed here by another:
     // glibc keeps such memory in its arenas unless asked to give it back,
-    // and the next protocol to play would find the process already large.
+    // and the rest of the run would find the process already large.
     malloc_trim(0);
 #endif
   };
@@ -553,6 +553,16 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     report_progress(true);
     if (--run.left == 0) finish(i);
   };
+
+  const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // With several threads, plays go before closures: a protocol's timeline is
+  // one thread's work from start to end, the longest chain of the run, so
+  // every play starts as soon as a thread is free and closures fill the
+  // other threads meanwhile. With one thread the order changes no time, and
+  // closing a protocol before the next one plays keeps one protocol's
+  // evidence in memory at a time.
+  const auto play_priority = jobs > 1 ? WorkQueue::kFirst : WorkQueue::kLater;
+  const auto close_priority = jobs > 1 ? WorkQueue::kLater : WorkQueue::kFirst;
 
   auto play = [&](std::size_t i) {
     const ModelInfo* m = models[i];
@@ -573,14 +583,10 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     if (report.actors.empty()) finish(i);
     // Adversaries and providers first: they hold the most evidence, and the
     // longest tasks should start early.
-    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(WorkQueue::kLater, [&, i, a] { close_actor(i, a); });
+    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(close_priority, [&, i, a] { close_actor(i, a); });
   };
 
-  // Plays before closures: a protocol's timeline is one thread's work from
-  // start to end, the longest chain of the run, so every play starts as soon
-  // as a thread is free, and closures fill the other threads meanwhile.
-  for (std::size_t i = 0; i < models.size(); ++i) work.push(WorkQueue::kFirst, [&, i] { play(i); });
-  unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  for (std::size_t i = 0; i < models.size(); ++i) work.push(play_priority, [&, i] { play(i); });
   work.run(jobs);
   report_progress(true);
 
