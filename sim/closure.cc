@@ -85,6 +85,8 @@ bool Closure::open_as_a_device_did(std::size_t sealed) {
   const Artifact& s = *held_[sealed].artifact;
   const auto* done_list = device_openings_->openings_of(&s);
   if (done_list == nullptr) return false;
+  const Opener* opener = openers_.find(s.type);
+  if (opener == nullptr) return false;
   for (const OpeningCache::Key* done : *done_list) {
     std::vector<std::size_t> combo;
     for (std::size_t k = 1; k < done->size(); ++k) {
@@ -92,15 +94,13 @@ bool Closure::open_as_a_device_did(std::size_t sealed) {
       if (it == index_.end()) break;
       combo.push_back(it->second);
     }
-    if (combo.size() + 1 == done->size() && open_with(sealed, combo)) return true;
+    if (combo.size() + 1 == done->size() && open_with(sealed, *opener, combo)) return true;
   }
   return false;
 }
 
-bool Closure::open_with(std::size_t sealed, const std::vector<std::size_t>& combo) {
+bool Closure::open_with(std::size_t sealed, const Opener& opener, const std::vector<std::size_t>& combo) {
   const Artifact& s = *held_[sealed].artifact;
-  const Opener* opener = openers_.find(s.type);
-  if (opener == nullptr) return false;
   OpeningCache::Key key{&s};
   std::vector<const Artifact*> keys;
   for (std::size_t k : combo) keys.push_back(held_[k].artifact.get());
@@ -108,7 +108,7 @@ bool Closure::open_with(std::size_t sealed, const std::vector<std::size_t>& comb
   const std::vector<ArtifactPtr>* result = cache_.find(key);
   if (result == nullptr) {
     ++openings_;
-    result = &cache_.put(key, (*opener)(s, keys));
+    result = &cache_.put(key, opener(s, keys));
   }
   if (result->empty()) return false;
   held_[sealed].opened = true;
@@ -145,7 +145,7 @@ void Closure::try_open(std::size_t sealed, std::size_t with_key) {
       combo[n] = (*candidates[n])[candidates[n]->size() - 1 - pos[n]];
       includes_new = includes_new || combo[n] == with_key;
     }
-    if (includes_new && open_with(sealed, combo)) return;
+    if (includes_new && open_with(sealed, *opener, combo)) return;
     std::size_t n = 0;
     while (n < pos.size() && ++pos[n] == candidates[n]->size()) pos[n++] = 0;
     if (n == pos.size()) return;  // every combination tried

@@ -126,8 +126,9 @@ class Closure {
   std::size_t insert(Held h);
   void try_open(std::size_t sealed, std::size_t with_key);
   bool open_as_a_device_did(std::size_t sealed);
-  // Opens `sealed` with these held keys (one per need); false if it does not open.
-  bool open_with(std::size_t sealed, const std::vector<std::size_t>& combo);
+  // Opens `sealed` with `opener` (its type's) and these held keys (one per
+  // need); false if it does not open.
+  bool open_with(std::size_t sealed, const Opener& opener, const std::vector<std::size_t>& combo);
   // `seen` marks the artifacts already explained in this chain: a stamp per
   // held artifact, so that each chain costs its length, not the whole store.
   void explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,

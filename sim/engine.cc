@@ -54,6 +54,13 @@ struct Observer {
 
 std::string tick_text(std::int64_t t) { return fmt::format("t={}", t); }
 
+// A protocol's grid with nothing readable yet: one column per actor.
+ProtocolResult empty_grid(std::string_view protocol, std::size_t messages, const std::vector<Actor>& actors) {
+  std::vector<std::string> names;
+  for (const Actor& a : actors) names.push_back(a.name);
+  return ProtocolResult(std::string(protocol), messages, std::move(names));
+}
+
 // The run's tasks, done by a fixed number of threads. Tasks pushed as kFirst
 // go before kLater ones. The first exception stops the work and is rethrown
 // by run().
@@ -185,16 +192,18 @@ struct Simulation::Impl final : Context {
     return it->second;
   }
 
-  void journal(NodeId node, const ArtifactPtr& a, Event e) {
+  // Numbers `a` (on first sight) and journals it; returns its number.
+  std::uint32_t journal(NodeId node, const ArtifactPtr& a, Event e) {
     const std::uint32_t n = number(a);
     journals.at(node).push_back({tick, n, journal_how[node][static_cast<std::size_t>(e)]});
     for (const Observer& o : node_observers[node])
       if (o.active(tick)) captured[o.adversary].push_back({tick, n, o.how});
+    return n;
   }
 
   void store(NodeId node, ArtifactPtr a) override {
-    stores.at(node).emplace(number(a), a);
-    journal(node, a, Event::kStored);
+    const std::uint32_t n = journal(node, a, Event::kStored);
+    stores.at(node).emplace(n, std::move(a));
   }
 
   void remove(NodeId node, const ArtifactPtr& a) override {
@@ -219,13 +228,9 @@ struct Simulation::Impl final : Context {
     return cache.put(std::move(key), (*opener)(*sealed, raw));
   }
 
-  void handle(NodeId node, ArtifactPtr a) override {
-    number(a);
-    journal(node, a, Event::kHandled);
-  }
+  void handle(NodeId node, ArtifactPtr a) override { journal(node, a, Event::kHandled); }
 
   void transmit(NodeId from, NodeId to, ArtifactPtr a) override {
-    number(a);
     journal(from, a, Event::kSent);
     journal(to, a, w.node(to).kind == NodeKind::kServer ? Event::kRelayed : Event::kReceived);
     // The wire form: the artifact inside a transport-encryption record under
@@ -250,7 +255,6 @@ struct Simulation::Impl final : Context {
         fmt::format("transport-encrypted traffic {} -> {} ({} bytes)", w.node(from).label, w.node(to).label,
                     record.size()),
         {session_id}, record);
-    number(on_wire);
     const std::uint32_t record_number = number(on_wire);
     for (LinkId l : route)
       for (const Observer& o : link_observers[l])
@@ -424,9 +428,7 @@ std::size_t Simulation::erase_evidence(const std::function<bool(const Artifact&)
 
 ProtocolResult Simulation::close(const std::vector<Actor>* columns) const {
   const std::vector<Actor>& actors = columns != nullptr ? *columns : impl_->actor_list;
-  std::vector<std::string> names;
-  for (const Actor& a : actors) names.push_back(a.name);
-  ProtocolResult result(std::string(impl_->info.name), impl_->sc.messages.size(), std::move(names));
+  ProtocolResult result = empty_grid(impl_->info.name, impl_->sc.messages.size(), actors);
   result.notes = notes();
   // A fresh cache per close() (evidence may have been erased since the last
   // one), backed by the openings the devices did during the run.
@@ -576,9 +578,7 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     run.cache = run.sim->opening_cache();
     // Columns are the report's actors, which may include providers this
     // protocol does not use: nothing reaches them, so they read nothing.
-    std::vector<std::string> names;
-    for (const Actor& actor : report.actors) names.push_back(actor.name);
-    run.result = ProtocolResult(std::string(m->name), scenario.messages.size(), std::move(names));
+    run.result = empty_grid(m->name, scenario.messages.size(), report.actors);
     run.left = report.actors.size();
     if (report.actors.empty()) finish(i);
     // Adversaries and providers first: they hold the most evidence, and the

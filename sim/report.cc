@@ -276,7 +276,7 @@ class Sink {
   Sink& operator=(const Sink&) = delete;
   Sink& operator<<(std::string_view s) {
     buffer_ += s;
-    if (buffer_.size() >= kBlock) flush();
+    maybe_flush();
     return *this;
   }
   std::string& buffer() { return buffer_; }  // to format into directly; call maybe_flush() after
