@@ -380,6 +380,22 @@ struct Simulation::Impl final : Context {
       act(t, false);
     }
     act(tick, true);
+    release_play_state();
+  }
+
+  // Once the timeline is over the closures need only the journals, the
+  // captures, the artifacts they name and the devices' openings. The model's
+  // state (sessions, the contents of every file it ever wrote), the live
+  // stores and the numbering index go: at scale they are a good part of
+  // the run's memory.
+  void release_play_state() {
+    model.reset();
+    decltype(seq)().swap(seq);
+    decltype(stores)(stores.size()).swap(stores);
+    for (auto& j : journals) j.shrink_to_fit();
+    for (auto& c : captured) c.shrink_to_fit();
+    artifacts.shrink_to_fit();
+    opened_inputs.shrink_to_fit();
   }
 
   // What each actor starts from, handed to `add` one by one.

@@ -21,8 +21,11 @@ ArtifactPtr new_key(Rng& rng, std::string type, std::string label) {
 struct DeviceStorage::Impl {
   struct File {
     NodeId device;
+    // What the app wrote, kept only until the next backup has copied it:
+    // the device itself reads the sealed file, and at scale holding every
+    // content ever written would be a good part of the run's memory.
     ArtifactPtr content;
-    ArtifactPtr on_device;  // sealed under the device's data-protection key
+    ArtifactPtr on_device;  // sealed under the device's data-protection key; null once erased
     ArtifactPtr in_backup;  // sealed under the backup key, once backed up
     Backup backup;
     bool alive = true;
@@ -80,8 +83,10 @@ FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content
                                      fmt::format("encrypted file on {} ({})", ctx.world().node(device).label,
                                                  content->label));
   ctx.store(device, sealed);
-  impl_->files.push_back({device, std::move(content), std::move(sealed), nullptr, backup, true});
-  if (backup == Backup::kIncluded) impl_->changed.push_back(impl_->files.size() - 1);
+  const bool backed_up = backup == Backup::kIncluded && impl_->backup_keys.count(ctx.world().node(device).owner) &&
+                         has_icloud_backup(ctx.world().node(device).device);
+  impl_->files.push_back({device, backed_up ? std::move(content) : nullptr, std::move(sealed), nullptr, backup, true});
+  if (backed_up) impl_->changed.push_back(impl_->files.size() - 1);
   return FileHandle{device, impl_->files.size() - 1};
 }
 
@@ -90,7 +95,8 @@ void DeviceStorage::erase(Context& ctx, const FileHandle& file) {
   if (!f.alive) return;
   f.alive = false;
   ctx.remove(f.device, f.on_device);
-  if (f.backup == Backup::kIncluded) impl_->changed.push_back(file.index);
+  f.on_device = nullptr;
+  if (f.in_backup || f.content) impl_->changed.push_back(file.index);
 }
 
 ArtifactPtr DeviceStorage::read(Context& ctx, const FileHandle& file) {
@@ -107,19 +113,21 @@ void DeviceStorage::end_of_tick(Context& ctx) {
   for (std::size_t index : changed) {
     Impl::File& f = impl_->files[index];
     const Node& dev = w.node(f.device);
+    // Only files of devices that back up are listed here (see write), and
     // provision() made a backup key for exactly the accounts that back up.
-    const auto backup_key = impl_->backup_keys.find(dev.owner);
-    if (!has_icloud_backup(dev.device) || backup_key == impl_->backup_keys.end()) continue;
+    const ArtifactPtr& backup_key = impl_->backup_keys.at(dev.owner);
     const NodeId apple = *w.server("apple");
     if (!f.alive) {
       // The next backup no longer carries a deleted file.
       if (f.in_backup) ctx.remove(apple, f.in_backup);
       f.in_backup = nullptr;
+      f.content = nullptr;
       continue;
     }
     if (f.in_backup) continue;  // incremental: already in the current backup
-    f.in_backup = seal_envelope(ctx.rng(), *backup_key->second, *f.content, kBackupFile,
+    f.in_backup = seal_envelope(ctx.rng(), *backup_key, *f.content, kBackupFile,
                                 fmt::format("iCloud Backup of {} ({})", dev.label, f.content->label));
+    f.content = nullptr;
     ctx.store(apple, f.in_backup);
     ctx.transmit(f.device, apple, f.in_backup);
   }
