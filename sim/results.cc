@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -19,10 +20,10 @@ const char* to_string(ActorKind k) {
 
 // ---- ChainBook ------------------------------------------------------------
 
-ChainBook::ChainBook(const ChainBook& other)
-    : text_(other.text_), line_ids_(other.line_ids_), starts_(other.starts_) {
-  // The index holds views into text_: rebuild it on the copy's own strings.
-  for (std::uint32_t i = 0; i < text_.size(); ++i) index_.emplace(text_[i], i);
+ChainBook::ChainBook(const ChainBook& other) : line_ids_(other.line_ids_), starts_(other.starts_) {
+  // The views point into the other book's blocks: copy the text into ours,
+  // in line-number order, so that every number keeps its line.
+  for (std::string_view line : other.text_) intern(line);
 }
 
 ChainBook& ChainBook::operator=(const ChainBook& other) {
@@ -30,12 +31,66 @@ ChainBook& ChainBook::operator=(const ChainBook& other) {
   return *this;
 }
 
-std::uint32_t ChainBook::intern(const std::string& line) {
-  if (auto it = index_.find(line); it != index_.end()) return it->second;
-  if (text_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many distinct lines");
+ChainBook::ChainBook(ChainBook&& other) noexcept
+    : blocks_(std::move(other.blocks_)),
+      block_end_(std::exchange(other.block_end_, nullptr)),
+      block_left_(std::exchange(other.block_left_, 0)),
+      block_size_(std::exchange(other.block_size_, 0)),
+      text_(std::exchange(other.text_, {})),
+      slots_(std::exchange(other.slots_, {})),
+      line_ids_(std::exchange(other.line_ids_, {})),
+      starts_(std::exchange(other.starts_, {0})) {}
+
+ChainBook& ChainBook::operator=(ChainBook&& other) noexcept {
+  if (this == &other) return *this;
+  blocks_ = std::move(other.blocks_);
+  block_end_ = std::exchange(other.block_end_, nullptr);
+  block_left_ = std::exchange(other.block_left_, 0);
+  block_size_ = std::exchange(other.block_size_, 0);
+  text_ = std::exchange(other.text_, {});
+  slots_ = std::exchange(other.slots_, {});
+  line_ids_ = std::exchange(other.line_ids_, {});
+  starts_ = std::exchange(other.starts_, {0});
+  return *this;
+}
+
+std::string_view ChainBook::keep(std::string_view line) {
+  if (line.size() > block_left_) {
+    // Blocks double from 4 KiB (a book of one actor's column is small) to
+    // 1 MiB; a line longer than that gets a block of its own.
+    block_size_ = std::min(kBlockSize, std::max<std::size_t>(4096, block_size_ * 2));
+    block_left_ = std::max(block_size_, line.size());
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_left_));
+    block_end_ = blocks_.back().get() + block_left_;
+  }
+  char* at = block_end_ - block_left_;
+  std::copy(line.begin(), line.end(), at);
+  block_left_ -= line.size();
+  return {at, line.size()};
+}
+
+std::size_t ChainBook::slot_of(std::string_view line, std::size_t h) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask)
+    if (slots_[i] == kEmpty || text_[slots_[i]] == line) return i;
+}
+
+void ChainBook::grow_index() {
+  std::vector<std::uint32_t> old(std::max<std::size_t>(64, slots_.size() * 2), kEmpty);
+  old.swap(slots_);
+  for (std::uint32_t id : old)
+    if (id != kEmpty) slots_[slot_of(text_[id], std::hash<std::string_view>{}(text_[id]))] = id;
+}
+
+std::uint32_t ChainBook::intern(std::string_view line) {
+  // Load at most one half: probes stay short.
+  if ((text_.size() + 1) * 2 > slots_.size()) grow_index();
+  const std::size_t slot = slot_of(line, std::hash<std::string_view>{}(line));
+  if (slots_[slot] != kEmpty) return slots_[slot];
+  if (text_.size() >= kEmpty) throw std::length_error("too many distinct lines");
   const auto id = static_cast<std::uint32_t>(text_.size());
-  text_.push_back(line);
-  index_.emplace(text_.back(), id);
+  text_.push_back(keep(line));
+  slots_[slot] = id;
   return id;
 }
 
