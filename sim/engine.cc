@@ -36,12 +36,17 @@ enum class Event { kStored, kHandled, kSent, kReceived, kRelayed };
 
 // One line of a node's journal, or one capture of an adversary: which
 // artifact (its sequence number), how it came (a description's number) and
-// when. 16 bytes: a large run has tens of millions of them.
+// when (the number of the tick among the run's ticks). 12 bytes: a large
+// run has tens of millions of them.
 struct Entry {
-  std::int64_t tick = 0;
+  static constexpr std::uint32_t kNoTick = UINT32_MAX;
+  std::uint32_t tick = 0;
   std::uint32_t artifact = 0;
   std::uint32_t how = 0;
 };
+// A deque, not a vector: it grows by blocks, so a journal holds no spare
+// capacity of up to its own size.
+using Journal = std::deque<Entry>;
 
 // A live observer installed by a continuous power (intercept, tap, exploit).
 struct Observer {
@@ -129,6 +134,7 @@ struct Simulation::Impl final : Context {
   OpenerRegistry openers;
   std::vector<Actor> actor_list;
   std::int64_t tick = 0;
+  std::vector<std::int64_t> ticks;  // the run's ticks, in order: entries name them by number
   std::vector<std::string> notes;
 
   // Evidence. Each artifact gets a sequence number on first sight so that
@@ -137,8 +143,8 @@ struct Simulation::Impl final : Context {
   std::unordered_map<const Artifact*, std::uint32_t> seq;
   std::vector<ArtifactPtr> artifacts;
   std::vector<std::map<std::uint32_t, ArtifactPtr>> stores;  // per node: what it holds now
-  std::vector<std::vector<Entry>> journals;                  // per node: everything it saw
-  std::vector<std::vector<Entry>> captured;                  // per adversary
+  std::vector<Journal> journals;                             // per node: everything it saw
+  std::vector<Journal> captured;                             // per adversary
   // The descriptions journals and captures name, each kept once (a deque:
   // its strings never move), and numbered.
   std::deque<std::string> texts;
@@ -179,6 +185,15 @@ struct Simulation::Impl final : Context {
   std::int64_t now() const override { return tick; }
   void note(std::string text) override { notes.push_back(std::move(text)); }
 
+  // The number of the current tick (the last in `ticks`).
+  std::uint32_t tick_number() {
+    if (ticks.empty() || ticks.back() != tick) {
+      if (ticks.size() >= Entry::kNoTick) throw std::length_error("more than 4 billion ticks in one run");
+      ticks.push_back(tick);
+    }
+    return static_cast<std::uint32_t>(ticks.size() - 1);
+  }
+
   std::uint32_t text(std::string t) {
     hows.push_back(texts.emplace_back(std::move(t)));
     return static_cast<std::uint32_t>(hows.size() - 1);
@@ -195,9 +210,9 @@ struct Simulation::Impl final : Context {
   // Numbers `a` (on first sight) and journals it; returns its number.
   std::uint32_t journal(NodeId node, const ArtifactPtr& a, Event e) {
     const std::uint32_t n = number(a);
-    journals.at(node).push_back({tick, n, journal_how[node][static_cast<std::size_t>(e)]});
+    journals.at(node).push_back({tick_number(), n, journal_how[node][static_cast<std::size_t>(e)]});
     for (const Observer& o : node_observers[node])
-      if (o.active(tick)) captured[o.adversary].push_back({tick, n, o.how});
+      if (o.active(tick)) captured[o.adversary].push_back({tick_number(), n, o.how});
     return n;
   }
 
@@ -258,7 +273,7 @@ struct Simulation::Impl final : Context {
     const std::uint32_t record_number = number(on_wire);
     for (LinkId l : route)
       for (const Observer& o : link_observers[l])
-        if (o.active(tick)) captured[o.adversary].push_back({tick, record_number, o.how});
+        if (o.active(tick)) captured[o.adversary].push_back({tick_number(), record_number, o.how});
   }
 
   // ---- Adversaries ----------------------------------------------------
@@ -289,7 +304,7 @@ struct Simulation::Impl final : Context {
   // A snapshot's description says when; its entries carry no tick.
   void snapshot(std::size_t adv, NodeId node, std::string how) {
     const std::uint32_t kept = text(std::move(how));
-    for (const auto& [n, a] : stores[node]) captured[adv].push_back({Capture::kNoTick, n, kept});
+    for (const auto& [n, a] : stores[node]) captured[adv].push_back({Entry::kNoTick, n, kept});
   }
 
   void install_observers() {
@@ -361,16 +376,16 @@ struct Simulation::Impl final : Context {
     install_observers();
     tick = 0;
     model->provision(*this);
-    std::set<std::int64_t> ticks{0};
+    std::set<std::int64_t> timeline{0};
     std::map<std::int64_t, std::vector<const Message*>> by_tick;  // file order within a tick
     for (const Message& m : sc.messages) {
-      ticks.insert(m.at);
+      timeline.insert(m.at);
       by_tick[m.at].push_back(&m);
     }
     for (const Adversary& a : sc.adversaries)
       for (const Power& p : a.powers)
-        if (p.at != kEndOfScript) ticks.insert(p.at);
-    for (std::int64_t t : ticks) {
+        if (p.at != kEndOfScript) timeline.insert(p.at);
+    for (std::int64_t t : timeline) {
       tick = t;
       for (const Message* m : by_tick[t]) {
         model->send(*this, *m);
@@ -400,8 +415,9 @@ struct Simulation::Impl final : Context {
 
   // What each actor starts from, handed to `add` one by one.
   void initial(const Actor& actor, const std::function<void(Capture)>& add) const {
-    auto from = [&](const std::vector<Entry>& entries) {
-      for (const Entry& e : entries) add({artifacts[e.artifact], hows[e.how], e.tick});
+    auto from = [&](const Journal& entries) {
+      for (const Entry& e : entries)
+        add({artifacts[e.artifact], hows[e.how], e.tick == Entry::kNoTick ? Capture::kNoTick : ticks[e.tick]});
     };
     switch (actor.kind) {
       case ActorKind::kParty:
