@@ -1,5 +1,6 @@
 #include "protocols/platform/device_storage.h"
 
+#include <deque>
 #include <map>
 
 #include <fmt/format.h>
@@ -19,24 +20,32 @@ ArtifactPtr new_key(Rng& rng, std::string type, std::string label) {
 }  // namespace
 
 struct DeviceStorage::Impl {
+  static constexpr std::uint32_t kNotBackedUp = UINT32_MAX;
+  // A file as the device keeps it. A large run writes millions of files,
+  // most of which no backup ever copies: 24 bytes each, in a deque (no spare
+  // capacity of up to the whole list).
   struct File {
-    NodeId device;
-    // What the app wrote, kept only until the next backup has copied it:
-    // the device itself reads the sealed file, and at scale holding every
-    // content ever written would be a good part of the run's memory.
-    ArtifactPtr content;
     ArtifactPtr on_device;  // sealed under the device's data-protection key; null once erased
+    NodeId device;
+    std::uint32_t backup = kNotBackedUp;  // index into `backups`, for a file iCloud Backup copies
+  };
+  // A file of a device that backs up.
+  struct BackedUp {
+    // What the app wrote, kept only until the next backup has copied it.
+    ArtifactPtr content;
     ArtifactPtr in_backup;  // sealed under the backup key, once backed up
-    Backup backup;
+    NodeId device;
     bool alive = true;
   };
   bool force_backup = false;
   std::map<NodeId, ArtifactPtr> protection_keys;    // per device
   std::map<std::string, ArtifactPtr> backup_keys;   // per party (account)
-  std::vector<File> files;
-  // Files written or erased since the last backup: iCloud Backup is
-  // incremental, and so is the work at the end of a tick.
-  std::vector<std::size_t> changed;
+  std::deque<File> files;
+  std::deque<BackedUp> backups;
+  // Backed-up files written or erased since the last backup (indices into
+  // `backups`): iCloud Backup is incremental, and so is the work at the end
+  // of a tick.
+  std::vector<std::uint32_t> changed;
 };
 
 DeviceStorage::DeviceStorage(bool force_icloud_backup) : impl_(std::make_unique<Impl>()) {
@@ -83,39 +92,44 @@ FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content
                                      fmt::format("encrypted file on {} ({})", ctx.world().node(device).label,
                                                  content->label));
   ctx.store(device, sealed);
-  const bool backed_up = backup == Backup::kIncluded && impl_->backup_keys.count(ctx.world().node(device).owner) &&
-                         has_icloud_backup(ctx.world().node(device).device);
-  impl_->files.push_back({device, backed_up ? std::move(content) : nullptr, std::move(sealed), nullptr, backup, true});
-  if (backed_up) impl_->changed.push_back(impl_->files.size() - 1);
+  Impl::File file{std::move(sealed), device, Impl::kNotBackedUp};
+  const Node& dev = ctx.world().node(device);
+  if (backup == Backup::kIncluded && impl_->backup_keys.count(dev.owner) && has_icloud_backup(dev.device)) {
+    if (impl_->backups.size() >= Impl::kNotBackedUp) throw std::length_error("too many backed-up files");
+    file.backup = static_cast<std::uint32_t>(impl_->backups.size());
+    impl_->backups.push_back({std::move(content), nullptr, device, true});
+    impl_->changed.push_back(file.backup);
+  }
+  impl_->files.push_back(std::move(file));
   return FileHandle{device, impl_->files.size() - 1};
 }
 
 void DeviceStorage::erase(Context& ctx, const FileHandle& file) {
   Impl::File& f = impl_->files.at(file.index);
-  if (!f.alive) return;
-  f.alive = false;
+  if (!f.on_device) return;
   ctx.remove(f.device, f.on_device);
   f.on_device = nullptr;
-  if (f.in_backup || f.content) impl_->changed.push_back(file.index);
+  if (f.backup != Impl::kNotBackedUp) {
+    impl_->backups[f.backup].alive = false;
+    impl_->changed.push_back(f.backup);
+  }
 }
 
 ArtifactPtr DeviceStorage::read(Context& ctx, const FileHandle& file) {
   const Impl::File& f = impl_->files.at(file.index);
-  if (!f.alive) return nullptr;
+  if (!f.on_device) return nullptr;
   const auto opened = ctx.open(f.device, f.on_device, {impl_->protection_keys.at(f.device)});
   return opened.size() == 1 ? opened.front() : nullptr;
 }
 
 void DeviceStorage::end_of_tick(Context& ctx) {
   const World& w = ctx.world();
-  std::vector<std::size_t> changed;
+  std::vector<std::uint32_t> changed;
   changed.swap(impl_->changed);
-  for (std::size_t index : changed) {
-    Impl::File& f = impl_->files[index];
-    const Node& dev = w.node(f.device);
-    // Only files of devices that back up are listed here (see write), and
-    // provision() made a backup key for exactly the accounts that back up.
-    const ArtifactPtr& backup_key = impl_->backup_keys.at(dev.owner);
+  for (std::uint32_t index : changed) {
+    Impl::BackedUp& f = impl_->backups[index];
+    // `backups` holds files of devices that back up only, and provision()
+    // made a backup key for exactly the accounts that back up.
     const NodeId apple = *w.server("apple");
     if (!f.alive) {
       // The next backup no longer carries a deleted file.
@@ -125,7 +139,8 @@ void DeviceStorage::end_of_tick(Context& ctx) {
       continue;
     }
     if (f.in_backup) continue;  // incremental: already in the current backup
-    f.in_backup = seal_envelope(ctx.rng(), *backup_key, *f.content, kBackupFile,
+    const Node& dev = w.node(f.device);
+    f.in_backup = seal_envelope(ctx.rng(), *impl_->backup_keys.at(dev.owner), *f.content, kBackupFile,
                                 fmt::format("iCloud Backup of {} ({})", dev.label, f.content->label));
     f.content = nullptr;
     ctx.store(apple, f.in_backup);
