@@ -139,8 +139,8 @@ class Closure {
   const OpeningCache* device_openings_ = nullptr;
   std::vector<Held> held_;
   std::unordered_map<const Artifact*, std::size_t> index_;
-  std::unordered_map<KeyId, std::vector<std::size_t>> keys_by_id_;
-  std::unordered_map<KeyId, std::vector<std::size_t>> waiting_;
+  std::unordered_map<KeyId, std::vector<std::size_t>, KeyIdHash> keys_by_id_;
+  std::unordered_map<KeyId, std::vector<std::size_t>, KeyIdHash> waiting_;
   std::deque<std::size_t> queue_;
   std::map<int, std::size_t> plaintexts_;  // message id -> first plaintext held
   std::size_t openings_ = 0;

@@ -9,19 +9,25 @@
 
 namespace msgsim {
 
-KeyId make_key_id(std::string_view domain, ByteView public_material) {
-  // 15 of the digest's 16 bytes (120 bits: still no collision in any run):
-  // an id then fits in std::string's inline buffer, and the run's millions
-  // of ids and needs cost no allocation each.
-  const Bytes d = crypto::digest16(domain, public_material);
-  static_assert(kKeyIdSize <= 15);
-  return KeyId(d.begin(), d.begin() + kKeyIdSize);
+KeyId KeyId::from(ByteView bytes) {
+  KeyId id;
+  id.size_ = static_cast<std::uint8_t>(std::min(bytes.size(), kKeyIdSize));
+  std::copy_n(bytes.begin(), id.size_, id.bytes_.begin());
+  return id;
 }
 
-std::string short_id(const KeyId& id) {
-  const ByteView v(reinterpret_cast<const std::uint8_t*>(id.data()), std::min<std::size_t>(id.size(), 4));
-  return hex(v);
+std::size_t KeyIdHash::operator()(const KeyId& id) const noexcept {
+  // The bytes are a digest already: the first eight are as good as any hash.
+  std::uint64_t h = id.size();
+  for (std::size_t i = 0; i < std::min<std::size_t>(id.size(), 8); ++i) h = (h << 8) | id.bytes()[i];
+  return static_cast<std::size_t>(h ^ (h >> 29));
 }
+
+KeyId make_key_id(std::string_view domain, ByteView public_material) {
+  return KeyId::from(crypto::digest16(domain, public_material));
+}
+
+std::string short_id(const KeyId& id) { return hex(id.bytes().first(std::min<std::size_t>(id.size(), 4))); }
 
 std::string_view intern_type(std::string_view type) {
   struct Hash {

@@ -12,6 +12,8 @@
 // successful decryption produces anything. A wrong hint opens nothing.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,11 +28,33 @@
 
 namespace msgsim {
 
-// An opaque key identifier (raw bytes held in a string so it can key a map).
-// Models derive it from public material, e.g. crypto::digest16 of a public
-// key, or of a chain's ratchet public key.
-using KeyId = std::string;
+// An opaque key identifier: 15 bytes (120 bits of a digest: no collision in
+// any run), held inline in 16 bytes. Models derive it from public material,
+// e.g. crypto::digest16 of a public key, or of a chain's ratchet public key.
+// A run has millions of ids and needs: no allocation each.
 inline constexpr std::size_t kKeyIdSize = 15;
+class KeyId {
+ public:
+  KeyId() = default;  // the empty id (a key that answers to none)
+  // The first kKeyIdSize bytes of `bytes` (all of them, if fewer).
+  static KeyId from(ByteView bytes);
+  ByteView bytes() const { return ByteView(bytes_.data(), size_); }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  friend bool operator==(const KeyId& a, const KeyId& b) { return a.size_ == b.size_ && a.bytes_ == b.bytes_; }
+  friend bool operator<(const KeyId& a, const KeyId& b) {
+    return std::lexicographical_compare(a.bytes_.begin(), a.bytes_.begin() + a.size_, b.bytes_.begin(),
+                                        b.bytes_.begin() + b.size_);
+  }
+
+ private:
+  std::array<std::uint8_t, kKeyIdSize> bytes_{};  // zero past size_, so == can compare them all
+  std::uint8_t size_ = 0;
+};
+static_assert(sizeof(KeyId) == 16);
+struct KeyIdHash {
+  std::size_t operator()(const KeyId& id) const noexcept;
+};
 KeyId make_key_id(std::string_view domain, ByteView public_material);
 // Short printable form for debugging: 8 hex digits.
 std::string short_id(const KeyId& id);

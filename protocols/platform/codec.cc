@@ -60,9 +60,9 @@ Bytes encode_artifact(const Artifact& a) {
   put_varint(out, static_cast<std::uint64_t>(a.kind));
   put_field(out, to_bytes(a.type));
   put_field(out, to_bytes(a.label));
-  put_field(out, to_bytes(a.key_id));
+  put_field(out, a.key_id.bytes());
   put_varint(out, a.needs.size());
-  for (const KeyId& id : a.needs) put_field(out, to_bytes(id));
+  for (const KeyId& id : a.needs) put_field(out, id.bytes());
   put_field(out, a.data);
   put_field(out, a.secret.view());
   put_varint(out, static_cast<std::uint64_t>(static_cast<std::uint32_t>(a.message_id)));
@@ -77,11 +77,12 @@ ArtifactPtr decode_artifact(ByteView bytes) {
   auto label = r.field();
   auto key_id = r.field();
   auto needs = r.varint();
-  if (!kind || *kind > 2 || !type || !label || !key_id || !needs || *needs > 64) return nullptr;
+  if (!kind || *kind > 2 || !type || !label || !key_id || key_id->size() > kKeyIdSize || !needs || *needs > 64)
+    return nullptr;
   for (std::uint64_t i = 0; i < *needs; ++i) {
     auto id = r.field();
-    if (!id) return nullptr;
-    a->needs.push_back(as_string(*id));
+    if (!id || id->size() > kKeyIdSize) return nullptr;
+    a->needs.push_back(KeyId::from(*id));
   }
   auto data = r.field();
   auto secret = r.field();
@@ -90,7 +91,7 @@ ArtifactPtr decode_artifact(ByteView bytes) {
   a->kind = static_cast<ArtifactKind>(*kind);
   a->type = intern_type(as_string(*type));
   a->label = as_string(*label);
-  a->key_id = as_string(*key_id);
+  a->key_id = KeyId::from(*key_id);
   a->data.assign(data->begin(), data->end());
   a->secret = SecretBytes(Bytes(secret->begin(), secret->end()));
   a->message_id = static_cast<int>(static_cast<std::uint32_t>(*message_id));

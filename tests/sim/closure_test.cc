@@ -33,21 +33,21 @@ struct Toy {
       auto body = r.framed();
       auto id = r.framed();
       if (!kind || !label || !body || !id) return {};
-      if (*kind == 0) return {make_key("toy.key", to_string(*label), to_string(*id), SecretBytes(*body))};
+      if (*kind == 0) return {make_key("toy.key", to_string(*label), KeyId::from(*id), SecretBytes(*body))};
       return {make_plaintext(to_string(*label), static_cast<int>(*kind), to_string(*body))};
     });
   }
 
   ArtifactPtr key(const std::string& name) {
-    return make_key("toy.key", name, "id:" + name, rng->secret(32));
+    return make_key("toy.key", name, make_key_id("toy.key", to_bytes(name)), rng->secret(32));
   }
   ArtifactPtr box(const std::vector<ArtifactPtr>& keys, std::uint64_t kind, const std::string& label,
-                  ByteView body, const std::string& inner_id = "") {
+                  ByteView body, const KeyId& inner_id = {}) {
     Bytes data;
     append_u64(data, kind);
     append_framed(data, to_bytes(label));
     append_framed(data, body);
-    append_framed(data, to_bytes(inner_id));
+    append_framed(data, inner_id.bytes());
     std::vector<KeyId> needs;
     for (const auto& k : keys) {
       data = crypto::aead_encrypt(*rng, k->secret, data, {});
@@ -198,7 +198,7 @@ TEST(Closure, OpensWhatADeviceOpenedWithTheSameKeysAtOnceInsteadOfTryingTheWhole
   Scenario s;
   std::vector<std::pair<ArtifactPtr, ArtifactPtr>> pairs;
   for (int n = 1; n <= kMessages; ++n) {
-    auto key = make_key("toy.key", fmt::format("message key {}", n), "chain", t.rng->secret(32));
+    auto key = make_key("toy.key", fmt::format("message key {}", n), make_key_id("toy.key", to_bytes("chain")), t.rng->secret(32));
     auto box = t.message_box({key}, n, fmt::format("text {}", n));
     evidence.push_back(box);
     evidence.push_back(key);

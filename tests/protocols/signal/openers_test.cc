@@ -95,9 +95,9 @@ TEST(SignalOpeners, ChainKeyOpensLaterMessagesNeverEarlierOnes) {
   for (int i = 1; i <= 4; ++i) msgs.push_back(s.send(i, "m" + std::to_string(i)));
   // Bob's receiving chain, as a seizure would find it after message 2 (n=1).
   auto root = open(make_prekey_message("s", s.part),
-                   {s.key(kIdentityKeyType, "", s.bob_id.dh), s.key(kSignedPreKeyType, "", s.spk.key),
-                    s.key(kOneTimePreKeyType, "", s.opk[0].key)});
-  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, "", s.spk.key)}).at(0);
+                   {s.key(kIdentityKeyType, KeyId(), s.bob_id.dh), s.key(kSignedPreKeyType, KeyId(), s.spk.key),
+                    s.key(kOneTimePreKeyType, KeyId(), s.opk[0].key)});
+  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, KeyId(), s.spk.key)}).at(0);
   ChainKey ck{chain0->secret.clone(), 0};
   ck = ck.next().next();
   auto seized = make_chain_key("bob's receiving chain key, n=2", s.alice->ratchet_key().public_key, ck);
@@ -115,9 +115,9 @@ TEST(SignalOpeners, SkippedMessageKeyOpensOnlyItsOwnMessage) {
   const KeyId id = m1->needs[0];
   EXPECT_EQ(m2->needs[0], id);  // same chain, same id
   auto root = open(make_prekey_message("s", s.part),
-                   {s.key(kIdentityKeyType, "", s.bob_id.dh), s.key(kSignedPreKeyType, "", s.spk.key),
-                    s.key(kOneTimePreKeyType, "", s.opk[0].key)});
-  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, "", s.spk.key)}).at(0);
+                   {s.key(kIdentityKeyType, KeyId(), s.bob_id.dh), s.key(kSignedPreKeyType, KeyId(), s.spk.key),
+                    s.key(kOneTimePreKeyType, KeyId(), s.opk[0].key)});
+  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, KeyId(), s.spk.key)}).at(0);
   const ChainKey ck{chain0->secret.clone(), 0};
   auto skipped = make_message_key("skipped key n=1", s.alice->ratchet_key().public_key, 1, ck.next().message_key());
   EXPECT_EQ(skipped->key_id, id);
@@ -130,9 +130,9 @@ TEST(SignalOpeners, ChainKeyDerivesAtMostTheForwardJumpCap) {
   for (std::uint32_t i = 0; i <= kMaxForwardJumps; ++i) s.alice->encrypt(*s.rng, encode_envelope(1, "filler"));
   auto far = s.send(2, "far");  // n = kMaxForwardJumps + 1
   auto root = open(make_prekey_message("s", s.part),
-                   {s.key(kIdentityKeyType, "", s.bob_id.dh), s.key(kSignedPreKeyType, "", s.spk.key),
-                    s.key(kOneTimePreKeyType, "", s.opk[0].key)});
-  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, "", s.spk.key)}).at(0);
+                   {s.key(kIdentityKeyType, KeyId(), s.bob_id.dh), s.key(kSignedPreKeyType, KeyId(), s.spk.key),
+                    s.key(kOneTimePreKeyType, KeyId(), s.opk[0].key)});
+  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, KeyId(), s.spk.key)}).at(0);
   EXPECT_EQ(read(far, {chain0}, 2), "");
   const ChainKey at1 = ChainKey{chain0->secret.clone(), 0}.next();
   EXPECT_EQ(read(far, {make_chain_key("n=1", s.alice->ratchet_key().public_key, at1)}, 2), "far");
@@ -141,19 +141,19 @@ TEST(SignalOpeners, ChainKeyDerivesAtMostTheForwardJumpCap) {
 TEST(SignalOpeners, HeaderNeedsTheReceiversRatchetPrivateKey) {
   Conversation s;
   auto root = open(make_prekey_message("s", s.part),
-                   {s.key(kIdentityKeyType, "", s.bob_id.dh), s.key(kSignedPreKeyType, "", s.spk.key),
-                    s.key(kOneTimePreKeyType, "", s.opk[0].key)});
+                   {s.key(kIdentityKeyType, KeyId(), s.bob_id.dh), s.key(kSignedPreKeyType, KeyId(), s.spk.key),
+                    s.key(kOneTimePreKeyType, KeyId(), s.opk[0].key)});
   // Bob's identity key offered as his ratchet key: refused, nothing derived.
-  EXPECT_TRUE(open(s.header(), {root.at(0), s.key(kSignedPreKeyType, "", s.bob_id.dh)}).empty());
+  EXPECT_TRUE(open(s.header(), {root.at(0), s.key(kSignedPreKeyType, KeyId(), s.bob_id.dh)}).empty());
 }
 
 TEST(SignalOpeners, TamperedMessageOpensNothing) {
   Conversation s;
   auto m = s.send(1, "intact");
   auto root = open(make_prekey_message("s", s.part),
-                   {s.key(kIdentityKeyType, "", s.bob_id.dh), s.key(kSignedPreKeyType, "", s.spk.key),
-                    s.key(kOneTimePreKeyType, "", s.opk[0].key)});
-  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, "", s.spk.key)}).at(0);
+                   {s.key(kIdentityKeyType, KeyId(), s.bob_id.dh), s.key(kSignedPreKeyType, KeyId(), s.spk.key),
+                    s.key(kOneTimePreKeyType, KeyId(), s.opk[0].key)});
+  auto chain0 = open(s.header(), {root.at(0), s.key(kSignedPreKeyType, KeyId(), s.spk.key)}).at(0);
   Bytes bad = m->data;
   bad[bad.size() - 3] ^= 0x40;
   EXPECT_TRUE(open(make_sealed(kMessageType, "bad", m->needs, bad), {chain0}).empty());
