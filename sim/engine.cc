@@ -125,6 +125,14 @@ class WorkQueue {
 
 }  // namespace
 
+// A tag per run, never 0 (0 marks an artifact no run has numbered yet).
+static std::uint64_t next_run_tag() {
+  static std::atomic<std::uint32_t> last{0};
+  std::uint32_t t = ++last;
+  if (t == 0) t = ++last;  // after 4 billion runs in one process
+  return t;
+}
+
 struct Simulation::Impl final : Context {
   const Scenario& sc;
   const ModelInfo& info;
@@ -140,6 +148,10 @@ struct Simulation::Impl final : Context {
   // Evidence. Each artifact gets a sequence number on first sight so that
   // every iteration is in a deterministic order; `artifacts` keeps them, by
   // number, for the journals and captures.
+  // The number is kept in the artifact itself (Artifact::engine_number,
+  // tagged with this run); `seq` is only for an artifact some other run
+  // numbered first (a model never shares one, but nothing forbids it).
+  const std::uint64_t tag = next_run_tag();
   std::unordered_map<const Artifact*, std::uint32_t> seq;
   std::vector<ArtifactPtr> artifacts;
   std::vector<std::map<std::uint32_t, ArtifactPtr>> stores;  // per node: what it holds now
@@ -202,9 +214,24 @@ struct Simulation::Impl final : Context {
   std::uint32_t number(const ArtifactPtr& a) {
     if (artifacts.size() >= std::numeric_limits<std::uint32_t>::max())
       throw std::length_error("more than 4 billion artifacts in one run");
-    auto [it, inserted] = seq.emplace(a.get(), static_cast<std::uint32_t>(artifacts.size()));
+    const auto next = static_cast<std::uint32_t>(artifacts.size());
+    std::uint64_t seen = 0;
+    if (a->engine_number.compare_exchange_strong(seen, tag << 32 | next)) {
+      artifacts.push_back(a);
+      return next;
+    }
+    if (seen >> 32 == tag) return static_cast<std::uint32_t>(seen);
+    auto [it, inserted] = seq.emplace(a.get(), next);
     if (inserted) artifacts.push_back(a);
     return it->second;
+  }
+
+  // The number this run gave `a`, if it has seen it.
+  std::optional<std::uint32_t> number_of(const Artifact& a) const {
+    const std::uint64_t seen = a.engine_number.load();
+    if (seen != 0 && seen >> 32 == tag) return static_cast<std::uint32_t>(seen);
+    if (const auto it = seq.find(&a); it != seq.end()) return it->second;
+    return std::nullopt;
   }
 
   // Numbers `a` (on first sight) and journals it; returns its number.
@@ -222,8 +249,7 @@ struct Simulation::Impl final : Context {
   }
 
   void remove(NodeId node, const ArtifactPtr& a) override {
-    auto it = seq.find(a.get());
-    if (it != seq.end()) stores.at(node).erase(it->second);
+    if (const std::optional<std::uint32_t> n = number_of(*a)) stores.at(node).erase(*n);
   }
 
   std::vector<ArtifactPtr> open(NodeId node, const ArtifactPtr& sealed,

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +75,11 @@ struct Artifact {
   Bytes data;          // ciphertext, public part of a key, or plaintext text
   SecretBytes secret;  // kKey only
   int message_id = 0;  // kPlaintext: the scenario message (1-based)
+  // Reserved for the engine, not evidence: the run that journals this
+  // artifact first stores its own tag and the artifact's number here, so
+  // that a run of millions of artifacts needs no index from artifact to
+  // number (fits in the allocation's padding).
+  mutable std::atomic<std::uint64_t> engine_number{0};
 
   std::size_t byte_size() const { return data.size() + secret.size(); }
 };

@@ -70,6 +70,52 @@ class Failing final : public Model {
 };
 const ModelInfo kFailing{"failing", "fails", "fails", [] { return std::unique_ptr<Model>(new Failing()); }};
 
+// A model whose one artifact outlives its run: the text of message 1, made
+// once per process, stored on alice's device at the start and deleted from
+// it when message 1 is sent (the engine does not forbid sharing artifacts).
+// With `key_first`, a key of its own is stored before it, so that the two
+// runs give the shared text different numbers.
+class Sharing final : public Model {
+ public:
+  explicit Sharing(bool key_first) : key_first_(key_first) {}
+  static const ArtifactPtr& text() {
+    static const ArtifactPtr shared = make_plaintext("the text of message 1, shared", 1, "hi bob");
+    return shared;
+  }
+  std::string_view name() const override { return "sharing"; }
+  std::vector<std::string> providers() const override { return {}; }
+  void register_openers(OpenerRegistry&) const override {}
+  void provision(Context& ctx) override {
+    const NodeId phone = ctx.world().devices_of("alice").front();
+    if (key_first_) ctx.store(phone, make_key("toy.key", "a key", KeyId(), ctx.rng().secret(32)));
+    ctx.store(phone, text());
+  }
+  void send(Context& ctx, const Message& m) override {
+    if (m.id == 1) ctx.remove(ctx.world().devices_of("alice").front(), text());
+  }
+
+ private:
+  bool key_first_;
+};
+const ModelInfo kSharing{"sharing", "shares", "shares", [] { return std::unique_ptr<Model>(new Sharing(false)); }};
+const ModelInfo kSharingAfterAKey{"sharing", "shares", "shares",
+                                  [] { return std::unique_ptr<Model>(new Sharing(true)); }};
+
+TEST(Evidence, AnArtifactTwoRunsShareIsNumberedAndDeletedByEachOnItsOwn) {
+  Scenario s = testing::conversation({"sharing"});  // alice -> bob at t=1, 2, 3
+  s.messages[0].text = "hi bob";
+  // Seized after the deletion at t=1: the phone no longer holds the text.
+  s.adversaries = {testing::adversary("police", "US", {testing::power(PowerKind::kSeize, 2, "alice")})};
+  Simulation first(s, kSharing, make_seeded_rng(1, "sharing"));
+  Simulation second(s, kSharingAfterAKey, make_seeded_rng(1, "sharing"));
+  first.run();
+  second.run();  // sees the artifact numbered by the first run
+  for (const Simulation* sim : {&first, &second}) {
+    const ProtocolResult r = sim->close();
+    EXPECT_EQ(testing::readers(r, 1), (std::vector<std::string>{"alice"}));
+  }
+}
+
 TEST(RunScenario, AProtocolThatFailsStopsTheRunWithItsErrorOnEveryJobCount) {
   Scenario s = three_protocols();
   s.protocols.insert(s.protocols.begin() + 1, "failing");
