@@ -204,7 +204,7 @@ std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_k
     recv = root_step(root_key_, *dh_in);
   }
   receiving_.push_back({their_ratchet_key, std::move(recv.chain), ++chains_});
-  if (receiving_.size() > kMaxReceiverChains) receiving_.pop_front();
+  if (receiving_.size() > kMaxReceiverChains) receiving_.erase(receiving_.begin());
 
   crypto::DhKeyPair next = crypto::dh_keypair(rng);
   auto dh_out = crypto::dh(next.secret, their_ratchet_key);
@@ -280,7 +280,7 @@ Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootSte
   }
   while (ck.index < n) {
     next.skipped_.push_back({their, ck.index, ck.message_key()});
-    if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.pop_front();
+    if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.erase(next.skipped_.begin());
     ck = ck.next();
   }
   out.message_key = ck.message_key();

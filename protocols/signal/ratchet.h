@@ -25,9 +25,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "msgsim/crypto.h"
 
@@ -192,8 +192,8 @@ class Session {
   const Bytes& root_name() const { return root_name_; }
   const crypto::DhKeyPair& ratchet_key() const { return ratchet_; }
   const std::optional<SendingChain>& sending() const { return sending_; }
-  const std::deque<ReceivingChain>& receiving() const { return receiving_; }
-  const std::deque<SkippedKey>& skipped() const { return skipped_; }
+  const std::vector<ReceivingChain>& receiving() const { return receiving_; }
+  const std::vector<SkippedKey>& skipped() const { return skipped_; }
   const Bytes& associated() const { return associated_; }
   const Bytes& base_key() const { return base_key_; }
 
@@ -208,8 +208,10 @@ class Session {
   crypto::DhKeyPair ratchet_;
   std::optional<SendingChain> sending_;
   std::uint32_t previous_counter_ = 0;
-  std::deque<ReceivingChain> receiving_;  // newest last
-  std::deque<SkippedKey> skipped_;        // oldest first
+  // Vectors, not deques: a run holds thousands of sessions, and an empty
+  // deque costs over 500 bytes.
+  std::vector<ReceivingChain> receiving_;  // newest last
+  std::vector<SkippedKey> skipped_;        // oldest first
   Bytes associated_;
   Bytes base_key_;
   int chains_ = 0;
