@@ -43,6 +43,7 @@ class VarintReader {
     return out;
   }
   bool done() const { return pos_ == in_.size(); }
+  std::size_t left() const { return in_.size() - pos_; }
 
  private:
   ByteView in_;
@@ -51,15 +52,15 @@ class VarintReader {
 
 std::string as_string(ByteView b) { return std::string(b.begin(), b.end()); }
 
-}  // namespace
-
-Bytes encode_artifact(const Artifact& a) {
+// The label travels inside the encoding unless `label_outside`: then the
+// envelope's public header says where it is in the envelope's own label.
+Bytes encode(const Artifact& a, bool label_outside) {
   Bytes out;
   out.reserve(16 + a.type.size() + a.label.size() + a.key_id.size() + a.needs.size() * (kKeyIdSize + 1) +
               a.data.size() + a.secret.size());
   put_varint(out, static_cast<std::uint64_t>(a.kind));
   put_field(out, to_bytes(a.type));
-  put_field(out, to_bytes(a.label));
+  if (!label_outside) put_field(out, to_bytes(a.label));
   put_field(out, a.key_id.bytes());
   put_varint(out, a.needs.size());
   for (const KeyId& id : a.needs) put_field(out, id.bytes());
@@ -69,12 +70,18 @@ Bytes encode_artifact(const Artifact& a) {
   return out;
 }
 
-ArtifactPtr decode_artifact(ByteView bytes) {
+// `outside_label`: the label, when the encoding does not carry it.
+ArtifactPtr decode(ByteView bytes, std::optional<std::string_view> outside_label) {
   VarintReader r(bytes);
   auto a = std::make_shared<Artifact>();
   auto kind = r.varint();
   auto type = r.field();
-  auto label = r.field();
+  std::optional<std::string> label;
+  if (outside_label) {
+    label.emplace(*outside_label);
+  } else if (const auto inside = r.field()) {
+    label = as_string(*inside);
+  }
   auto key_id = r.field();
   auto needs = r.varint();
   if (!kind || *kind > 2 || !type || !label || !key_id || key_id->size() > kKeyIdSize || !needs || *needs > 64)
@@ -90,7 +97,7 @@ ArtifactPtr decode_artifact(ByteView bytes) {
   if (!data || !secret || !message_id || *message_id > UINT32_MAX || !r.done()) return nullptr;
   a->kind = static_cast<ArtifactKind>(*kind);
   a->type = intern_type(as_string(*type));
-  a->label = as_string(*label);
+  a->label = std::move(*label);
   a->key_id = KeyId::from(*key_id);
   a->data.assign(data->begin(), data->end());
   a->secret = SecretBytes(Bytes(secret->begin(), secret->end()));
@@ -98,19 +105,57 @@ ArtifactPtr decode_artifact(ByteView bytes) {
   return a;
 }
 
+}  // namespace
+
+Bytes encode_artifact(const Artifact& a) { return encode(a, false); }
+
+ArtifactPtr decode_artifact(ByteView bytes) { return decode(bytes, std::nullopt); }
+
+// An envelope is a public header, then the AEAD ciphertext of the encoded
+// content, with the envelope's type and header as associated data. The
+// header is one varint: 0 when the content's label is inside the
+// ciphertext; else 1 + where the content's label starts in the envelope's
+// own label, followed by the label's length. Envelopes usually name what
+// they hold ("encrypted file on bob's iPhone (bob's iPhone message key
+// ...)"): the label, which is explanation text and never secret, is then not
+// stored a second time inside the ciphertext (a large run holds millions of
+// envelopes).
 std::vector<ArtifactPtr> open_aead_envelope(const Artifact& sealed, std::span<const Artifact* const> keys) {
   if (keys.size() != 1 || keys[0]->kind != ArtifactKind::kKey) return {};
-  auto plain = crypto::aead_decrypt(keys[0]->secret, sealed.data, to_bytes(sealed.type));
+  VarintReader header(sealed.data);
+  const auto at = header.varint();
+  if (!at) return {};
+  std::optional<std::string_view> label;
+  if (*at != 0) {
+    const auto length = header.varint();
+    if (!length || *at - 1 > sealed.label.size() || *length > sealed.label.size() - (*at - 1)) return {};
+    label = std::string_view(sealed.label).substr(static_cast<std::size_t>(*at - 1), static_cast<std::size_t>(*length));
+  }
+  const std::size_t header_size = sealed.data.size() - header.left();
+  Bytes associated = to_bytes(sealed.type);
+  associated.insert(associated.end(), sealed.data.begin(), sealed.data.begin() + static_cast<std::ptrdiff_t>(header_size));
+  auto plain = crypto::aead_decrypt(keys[0]->secret, ByteView(sealed.data).subspan(header_size), associated);
   if (!plain) return {};
-  ArtifactPtr inner = decode_artifact(*plain);
+  ArtifactPtr inner = decode(*plain, label);
   if (!inner) return {};
   return {inner};
 }
 
 ArtifactPtr seal_envelope(Rng& rng, const Artifact& key, const Artifact& content, std::string type,
                           std::string label) {
-  const Bytes ct = crypto::aead_encrypt(rng, key.secret, encode_artifact(content), to_bytes(type));
-  return make_sealed(std::move(type), std::move(label), {key.key_id}, ct);
+  const std::size_t at = content.label.empty() ? std::string::npos : label.find(content.label);
+  Bytes data;
+  if (at == std::string::npos) {
+    put_varint(data, 0);
+  } else {
+    put_varint(data, at + 1);
+    put_varint(data, content.label.size());
+  }
+  Bytes associated = to_bytes(type);
+  associated.insert(associated.end(), data.begin(), data.end());
+  const Bytes ct = crypto::aead_encrypt(rng, key.secret, encode(content, at != std::string::npos), associated);
+  data.insert(data.end(), ct.begin(), ct.end());
+  return make_sealed(std::move(type), std::move(label), {key.key_id}, std::move(data));
 }
 
 }  // namespace msgsim::platform

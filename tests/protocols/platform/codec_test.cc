@@ -68,5 +68,41 @@ TEST(Codec, AnEnvelopeOpensOnlyWithItsKey) {
   EXPECT_TRUE(open_aead_envelope(*sealed, with_wrong).empty());
 }
 
+TEST(Codec, AnEnvelopeKeepsTheContentsLabelWhereverItIs) {
+  auto rng = make_seeded_rng(2, "codec");
+  const ArtifactPtr key = make_key("test.key", "file key", make_key_id("test.key", to_bytes("1")),
+                                   rng->secret(crypto::kKeySize));
+  const Artifact* with_key[] = {key.get()};
+  const ArtifactPtr content = make_plaintext("message 7 in bob's history", 7, "hi");
+  // Named in the envelope's label (stored once, outside the ciphertext), or not.
+  for (const char* label : {"encrypted file on bob's phone (message 7 in bob's history)", "an unnamed file"}) {
+    const ArtifactPtr sealed = seal_envelope(*rng, *key, *content, "test.file", label);
+    const auto opened = open_aead_envelope(*sealed, with_key);
+    ASSERT_EQ(opened.size(), 1u) << label;
+    expect_same(*content, *opened.front());
+  }
+}
+
+TEST(Codec, AnEnvelopeWhosePublicHeaderWasAlteredDoesNotOpen) {
+  auto rng = make_seeded_rng(3, "codec");
+  const ArtifactPtr key = make_key("test.key", "file key", make_key_id("test.key", to_bytes("1")),
+                                   rng->secret(crypto::kKeySize));
+  const Artifact* with_key[] = {key.get()};
+  const ArtifactPtr content = make_plaintext("message 7", 7, "hi");
+  const ArtifactPtr sealed = seal_envelope(*rng, *key, *content, "test.file", "file (message 7)");
+  ASSERT_EQ(open_aead_envelope(*sealed, with_key).size(), 1u);
+  // The header says where the label starts: pointing elsewhere is refused
+  // by the AEAD (the header is associated data), not read as another label.
+  Bytes moved = sealed->data;
+  moved[0] = static_cast<std::uint8_t>(moved[0] + 1);
+  const ArtifactPtr altered = make_sealed("test.file", sealed->label, sealed->needs, moved);
+  EXPECT_TRUE(open_aead_envelope(*altered, with_key).empty());
+  // A header pointing past the label is refused before any decryption.
+  Bytes past = sealed->data;
+  past[0] = 0x7f;
+  const ArtifactPtr beyond = make_sealed("test.file", sealed->label, sealed->needs, past);
+  EXPECT_TRUE(open_aead_envelope(*beyond, with_key).empty());
+}
+
 }  // namespace
 }  // namespace msgsim::platform
