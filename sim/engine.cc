@@ -153,7 +153,7 @@ struct Simulation::Impl final : Context {
   // numbered first (a model never shares one, but nothing forbids it).
   const std::uint64_t tag = next_run_tag();
   std::unordered_map<const Artifact*, std::uint32_t> seq;
-  std::vector<ArtifactPtr> artifacts;
+  std::deque<ArtifactPtr> artifacts;  // a deque: millions of them, and no copy of all as it grows
   std::vector<std::map<std::uint32_t, ArtifactPtr>> stores;  // per node: what it holds now
   std::vector<Journal> journals;                             // per node: everything it saw
   std::vector<Journal> captured;                             // per adversary
@@ -435,7 +435,6 @@ struct Simulation::Impl final : Context {
     decltype(stores)(stores.size()).swap(stores);
     for (auto& j : journals) j.shrink_to_fit();
     for (auto& c : captured) c.shrink_to_fit();
-    artifacts.shrink_to_fit();
     opened_inputs.shrink_to_fit();
   }
 
