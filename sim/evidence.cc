@@ -1,6 +1,8 @@
 #include "msgsim/evidence.h"
 
+#include <cstring>
 #include <functional>
+#include <ostream>
 #include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
@@ -8,6 +10,39 @@
 #include <unordered_set>
 
 namespace msgsim {
+
+Label::Label(std::string_view text) {
+  if (text.empty()) return;
+  if (text.size() > UINT32_MAX) throw std::length_error("a label over 4 GB");
+  const auto n = static_cast<std::uint32_t>(text.size());
+  data_ = new char[sizeof n + text.size()];
+  std::memcpy(data_, &n, sizeof n);
+  std::memcpy(data_ + sizeof n, text.data(), text.size());
+}
+
+Label& Label::operator=(const Label& other) {
+  if (this != &other) *this = Label(other);
+  return *this;
+}
+
+Label& Label::operator=(Label&& other) noexcept {
+  if (this != &other) {
+    delete[] data_;
+    data_ = std::exchange(other.data_, nullptr);
+  }
+  return *this;
+}
+
+Label::~Label() { delete[] data_; }
+
+std::string_view Label::view() const {
+  if (data_ == nullptr) return {};
+  std::uint32_t n = 0;
+  std::memcpy(&n, data_, sizeof n);
+  return {data_ + sizeof n, n};
+}
+
+std::ostream& operator<<(std::ostream& out, const Label& label) { return out << label.view(); }
 
 KeyId KeyId::from(ByteView bytes) {
   KeyId id;
@@ -44,7 +79,7 @@ std::string_view intern_type(std::string_view type) {
   return *types.emplace(type).first;
 }
 
-ArtifactPtr make_key(std::string_view type, std::string label, KeyId id, SecretBytes secret, Bytes public_data) {
+ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data) {
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kKey;
   a->type = intern_type(type);
@@ -55,7 +90,7 @@ ArtifactPtr make_key(std::string_view type, std::string label, KeyId id, SecretB
   return a;
 }
 
-ArtifactPtr make_sealed(std::string_view type, std::string label, std::vector<KeyId> needs, Bytes ciphertext) {
+ArtifactPtr make_sealed(std::string_view type, Label label, std::vector<KeyId> needs, Bytes ciphertext) {
   if (needs.empty()) throw std::invalid_argument("make_sealed: a sealed artifact needs at least one key");
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kSealed;
@@ -66,7 +101,7 @@ ArtifactPtr make_sealed(std::string_view type, std::string label, std::vector<Ke
   return a;
 }
 
-ArtifactPtr make_plaintext(std::string label, int message_id, std::string text) {
+ArtifactPtr make_plaintext(Label label, int message_id, std::string text) {
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kPlaintext;
   a->type = "plaintext";

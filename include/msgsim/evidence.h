@@ -17,13 +17,17 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "msgsim/crypto.h"
 
@@ -60,6 +64,35 @@ KeyId make_key_id(std::string_view domain, ByteView public_material);
 // Short printable form for debugging: 8 hex digits.
 std::string short_id(const KeyId& id);
 
+// An artifact's label: an immutable string that costs one pointer in the
+// artifact (a run holds millions of artifacts; a std::string is 32 bytes
+// before its text). Converts to std::string_view; fmt prints it.
+class Label {
+ public:
+  Label() = default;
+  Label(std::string_view text);  // NOLINT: implicit, like the string it replaces
+  Label(const std::string& text) : Label(std::string_view(text)) {}
+  Label(const char* text) : Label(std::string_view(text)) {}
+  Label(const Label& other) : Label(other.view()) {}
+  Label& operator=(const Label& other);
+  Label(Label&& other) noexcept : data_(std::exchange(other.data_, nullptr)) {}
+  Label& operator=(Label&& other) noexcept;
+  ~Label();
+
+  std::string_view view() const;
+  operator std::string_view() const { return view(); }  // NOLINT: implicit by design
+  std::string str() const { return std::string(view()); }
+  std::size_t size() const { return view().size(); }
+  bool empty() const { return data_ == nullptr; }
+  std::size_t find(std::string_view what, std::size_t from = 0) const { return view().find(what, from); }
+  friend bool operator==(const Label& a, const Label& b) { return a.view() == b.view(); }
+  friend bool operator==(const Label& a, std::string_view b) { return a.view() == b; }
+
+ private:
+  char* data_ = nullptr;  // the length (std::uint32_t), then the text; null when empty
+};
+std::ostream& operator<<(std::ostream& out, const Label& label);
+
 enum class ArtifactKind {
   kKey,        // key material: `secret` (+ public `data`, e.g. the public key or a chain index)
   kSealed,     // ciphertext: opens with the keys in `needs`, via the Opener for `type`
@@ -69,7 +102,7 @@ enum class ArtifactKind {
 struct Artifact {
   ArtifactKind kind = ArtifactKind::kSealed;
   std::string_view type;  // which Opener handles it, e.g. "imessage.payload"; namespaced by model; interned
-  std::string label;   // plain words for explanations: "bob's iPhone encryption key"
+  Label label;         // plain words for explanations: "bob's iPhone encryption key"
   KeyId key_id;        // kKey: the id this key answers to
   std::vector<KeyId> needs;  // kSealed: every one of these is needed to open it
   Bytes data;          // ciphertext, public part of a key, or plaintext text
@@ -86,12 +119,12 @@ struct Artifact {
 using ArtifactPtr = std::shared_ptr<const Artifact>;
 
 // Helpers that build artifacts; they only fill fields.
-ArtifactPtr make_key(std::string_view type, std::string label, KeyId id, SecretBytes secret, Bytes public_data = {});
-ArtifactPtr make_sealed(std::string_view type, std::string label, std::vector<KeyId> needs, Bytes ciphertext);
+ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data = {});
+ArtifactPtr make_sealed(std::string_view type, Label label, std::vector<KeyId> needs, Bytes ciphertext);
 // The one lasting copy of an artifact type's name (types are few, artifacts
 // millions): what Artifact::type points to. Thread-safe.
 std::string_view intern_type(std::string_view type);
-ArtifactPtr make_plaintext(std::string label, int message_id, std::string text);
+ArtifactPtr make_plaintext(Label label, int message_id, std::string text);
 
 // An Opener tries to open `sealed` with `keys` (one key per entry of
 // sealed.needs, in that order) by running the protocol's real steps. It
@@ -112,3 +145,11 @@ class OpenerRegistry {
 };
 
 }  // namespace msgsim
+
+template <>
+struct fmt::formatter<msgsim::Label> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const msgsim::Label& label, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(label.view(), ctx);
+  }
+};

@@ -10,8 +10,8 @@ namespace {
 constexpr std::string_view kSessionPrefix = "X3DH part of the first messages ";
 constexpr std::string_view kHeaderPrefix = "ratchet header of ";
 
-std::string after_prefix(const std::string& label, std::string_view prefix) {
-  return label.rfind(prefix, 0) == 0 ? label.substr(prefix.size()) : label;
+std::string after_prefix(std::string_view label, std::string_view prefix) {
+  return std::string(label.substr(0, prefix.size()) == prefix ? label.substr(prefix.size()) : label);
 }
 
 std::optional<std::uint32_t> read_index(ByteView data) {

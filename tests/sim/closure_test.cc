@@ -59,7 +59,7 @@ struct Toy {
     return box(keys, static_cast<std::uint64_t>(id), "message " + std::to_string(id), to_bytes(text));
   }
   ArtifactPtr key_box(const std::vector<ArtifactPtr>& keys, const ArtifactPtr& inner) {
-    return box(keys, 0, inner->label, inner->secret.view(), inner->key_id);
+    return box(keys, 0, inner->label.str(), inner->secret.view(), inner->key_id);
   }
 };
 
