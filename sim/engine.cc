@@ -166,8 +166,9 @@ struct Simulation::Impl final : Context {
   std::vector<std::vector<Observer>> link_observers;      // per link
   std::map<const Power*, std::vector<NodeId>> exploit_targets;  // found once, when observers are installed
   // Openings done by devices during the run, reused by the closure. The
-  // artifacts they name are kept alive by `opened_inputs`, so that no
-  // address in the cache can be reused by another artifact.
+  // artifacts they name stay alive, so that no address in the cache can be
+  // reused by another artifact: in `artifacts`, or, for one this run never
+  // numbered, in `opened_inputs` (results are held by the cache itself).
   OpeningCache cache;
   std::vector<ArtifactPtr> opened_inputs;
 
@@ -264,8 +265,11 @@ struct Simulation::Impl final : Context {
       key.push_back(k.get());
     }
     if (const auto* hit = cache.find(key)) return *hit;
-    opened_inputs.push_back(sealed);
-    opened_inputs.insert(opened_inputs.end(), keys.begin(), keys.end());
+    // What this run numbered stays alive in `artifacts`; only the rest (an
+    // artifact a model made but has not journaled yet) is kept here.
+    if (!number_of(*sealed)) opened_inputs.push_back(sealed);
+    for (const ArtifactPtr& k : keys)
+      if (!number_of(*k)) opened_inputs.push_back(k);
     return cache.put(std::move(key), (*opener)(*sealed, raw));
   }
 

@@ -174,6 +174,9 @@ class IMessageModel final : public Model {
     const Bytes wrapped = crypto::seal(ctx.rng(), target.enc_public, mk.view());  // RSA-OAEP / ECIES stand-in
     const Bytes signature = crypto::sign(sender.sign_secret, signed_part(wrapped, payload));
     Bytes data;
+    // Exactly sized: a run keeps one of these per message and device.
+    data.reserve(5 * 4 + wrapped.size() + payload.size() + signature.size() + sender.sign_public.size() +
+                 associated.size());
     append_framed(data, wrapped);
     append_framed(data, payload);
     append_framed(data, signature);

@@ -54,6 +54,8 @@ std::optional<SecretBytes> message_key_at(const ChainKey& ck, std::uint32_t n) {
 
 Bytes WireMessage::encode() const {
   Bytes out;
+  // Exactly sized: a run keeps one of these per message and device.
+  out.reserve(3 * 4 + 2 * 8 + header.ratchet_key.size() + associated.size() + ciphertext.size());
   append_framed(out, header.ratchet_key);
   append_u64(out, header.n);
   append_u64(out, header.pn);
