@@ -20,6 +20,11 @@ void expect_same(const Artifact& a, const Artifact& b) {
   EXPECT_EQ(a.message_id, b.message_id);
 }
 
+// A file key; every one answers to the same id, as a wrong key would.
+ArtifactPtr file_key(Rng& rng, const char* label = "file key") {
+  return make_key("test.key", label, make_key_id("test.key", to_bytes("1")), rng.secret(crypto::kKeySize));
+}
+
 TEST(Codec, EveryKindComesBackWhole) {
   const KeyId id = make_key_id("test.key", to_bytes("public half"));
   const KeyId other = make_key_id("test.key", to_bytes("another"));
@@ -54,10 +59,8 @@ TEST(Codec, MalformedBytesDecodeToNothing) {
 
 TEST(Codec, AnEnvelopeOpensOnlyWithItsKey) {
   auto rng = make_seeded_rng(1, "codec");
-  const ArtifactPtr key = make_key("test.key", "file key", make_key_id("test.key", to_bytes("1")),
-                                   rng->secret(crypto::kKeySize));
-  const ArtifactPtr wrong = make_key("test.key", "other key", make_key_id("test.key", to_bytes("1")),
-                                     rng->secret(crypto::kKeySize));
+  const ArtifactPtr key = file_key(*rng);
+  const ArtifactPtr wrong = file_key(*rng, "other key");
   const ArtifactPtr content = make_plaintext("message 1", 1, "hi");
   const ArtifactPtr sealed = seal_envelope(*rng, *key, *content, "test.file", "encrypted file (message 1)");
   const Artifact* with_key[] = {key.get()};
@@ -70,8 +73,7 @@ TEST(Codec, AnEnvelopeOpensOnlyWithItsKey) {
 
 TEST(Codec, AnEnvelopeKeepsTheContentsLabelWhereverItIs) {
   auto rng = make_seeded_rng(2, "codec");
-  const ArtifactPtr key = make_key("test.key", "file key", make_key_id("test.key", to_bytes("1")),
-                                   rng->secret(crypto::kKeySize));
+  const ArtifactPtr key = file_key(*rng);
   const Artifact* with_key[] = {key.get()};
   const ArtifactPtr content = make_plaintext("message 7 in bob's history", 7, "hi");
   // Named in the envelope's label (stored once, outside the ciphertext), or not.
@@ -85,8 +87,7 @@ TEST(Codec, AnEnvelopeKeepsTheContentsLabelWhereverItIs) {
 
 TEST(Codec, AnEnvelopeWhosePublicHeaderWasAlteredDoesNotOpen) {
   auto rng = make_seeded_rng(3, "codec");
-  const ArtifactPtr key = make_key("test.key", "file key", make_key_id("test.key", to_bytes("1")),
-                                   rng->secret(crypto::kKeySize));
+  const ArtifactPtr key = file_key(*rng);
   const Artifact* with_key[] = {key.get()};
   const ArtifactPtr content = make_plaintext("message 7", 7, "hi");
   const ArtifactPtr sealed = seal_envelope(*rng, *key, *content, "test.file", "file (message 7)");
