@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <utility>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -31,41 +30,17 @@ ChainBook& ChainBook::operator=(const ChainBook& other) {
   return *this;
 }
 
-ChainBook::ChainBook(ChainBook&& other) noexcept
-    : blocks_(std::move(other.blocks_)),
-      block_end_(std::exchange(other.block_end_, nullptr)),
-      block_left_(std::exchange(other.block_left_, 0)),
-      block_size_(std::exchange(other.block_size_, 0)),
-      text_(std::exchange(other.text_, {})),
-      slots_(std::exchange(other.slots_, {})),
-      line_ids_(std::exchange(other.line_ids_, {})),
-      starts_(std::exchange(other.starts_, {0})) {}
-
-ChainBook& ChainBook::operator=(ChainBook&& other) noexcept {
-  if (this == &other) return *this;
-  blocks_ = std::move(other.blocks_);
-  block_end_ = std::exchange(other.block_end_, nullptr);
-  block_left_ = std::exchange(other.block_left_, 0);
-  block_size_ = std::exchange(other.block_size_, 0);
-  text_ = std::exchange(other.text_, {});
-  slots_ = std::exchange(other.slots_, {});
-  line_ids_ = std::exchange(other.line_ids_, {});
-  starts_ = std::exchange(other.starts_, {0});
-  return *this;
-}
-
 std::string_view ChainBook::keep(std::string_view line) {
-  if (line.size() > block_left_) {
+  if (blocks_.empty() || line.size() > block_capacity_ - block_used_) {
     // Blocks double from 4 KiB (a book of one actor's column is small) to
     // 1 MiB; a line longer than that gets a block of its own.
-    block_size_ = std::min(kBlockSize, std::max<std::size_t>(4096, block_size_ * 2));
-    block_left_ = std::max(block_size_, line.size());
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_left_));
-    block_end_ = blocks_.back().get() + block_left_;
+    block_capacity_ = std::max(std::min(kBlockSize, std::max<std::size_t>(4096, block_capacity_ * 2)), line.size());
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_capacity_));
+    block_used_ = 0;
   }
-  char* at = block_end_ - block_left_;
+  char* at = blocks_.back().get() + block_used_;
   std::copy(line.begin(), line.end(), at);
-  block_left_ -= line.size();
+  block_used_ += line.size();
   return {at, line.size()};
 }
 

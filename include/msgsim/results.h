@@ -52,8 +52,8 @@ class ChainBook {
   ChainBook() = default;
   ChainBook(const ChainBook& other);
   ChainBook& operator=(const ChainBook& other);
-  ChainBook(ChainBook&& other) noexcept;
-  ChainBook& operator=(ChainBook&& other) noexcept;
+  ChainBook(ChainBook&&) noexcept = default;
+  ChainBook& operator=(ChainBook&&) noexcept = default;
 
   ChainId add(std::span<const std::string> lines);
   std::size_t size() const { return starts_.size() - 1; }
@@ -72,9 +72,8 @@ class ChainBook {
   static constexpr std::uint32_t kEmpty = UINT32_MAX;
   static constexpr std::size_t kBlockSize = std::size_t{1} << 20;
   std::vector<std::unique_ptr<char[]>> blocks_;  // blocks never move or shrink: views stay valid
-  char* block_end_ = nullptr;  // end of the newest block
-  std::size_t block_left_ = 0;  // free bytes before block_end_
-  std::size_t block_size_ = 0;  // of the newest block (lines longer than a block aside)
+  std::size_t block_capacity_ = 0;  // of the newest block
+  std::size_t block_used_ = 0;      // bytes of it taken
   std::vector<std::string_view> text_;         // line number -> its text
   std::vector<std::uint32_t> slots_;           // line numbers by hash (linear probing), or kEmpty
   std::vector<std::uint32_t> line_ids_;
