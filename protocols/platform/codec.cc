@@ -50,7 +50,13 @@ class VarintReader {
   std::size_t pos_ = 0;
 };
 
-std::string as_string(ByteView b) { return std::string(b.begin(), b.end()); }
+// What an envelope's AEAD authenticates besides the ciphertext: its type
+// and its public header.
+Bytes associated_data(std::string_view type, ByteView header) {
+  Bytes out = to_bytes(type);
+  out.insert(out.end(), header.begin(), header.end());
+  return out;
+}
 
 // The label travels inside the encoding unless `label_outside`: then the
 // envelope's public header says where it is in the envelope's own label.
@@ -80,7 +86,7 @@ ArtifactPtr decode(ByteView bytes, std::optional<std::string_view> outside_label
   if (outside_label) {
     label.emplace(*outside_label);
   } else if (const auto inside = r.field()) {
-    label = as_string(*inside);
+    label = to_string(*inside);
   }
   auto key_id = r.field();
   auto needs = r.varint();
@@ -96,7 +102,7 @@ ArtifactPtr decode(ByteView bytes, std::optional<std::string_view> outside_label
   auto message_id = r.varint();
   if (!data || !secret || !message_id || *message_id > UINT32_MAX || !r.done()) return nullptr;
   a->kind = static_cast<ArtifactKind>(*kind);
-  a->type = intern_type(as_string(*type));
+  a->type = intern_type(to_string(*type));
   a->label = std::move(*label);
   a->key_id = KeyId::from(*key_id);
   a->data.assign(data->begin(), data->end());
@@ -131,10 +137,10 @@ std::vector<ArtifactPtr> open_aead_envelope(const Artifact& sealed, std::span<co
     if (!length || *at - 1 > sealed.label.size() || *length > sealed.label.size() - (*at - 1)) return {};
     label = std::string_view(sealed.label).substr(static_cast<std::size_t>(*at - 1), static_cast<std::size_t>(*length));
   }
-  const std::size_t header_size = sealed.data.size() - header.left();
-  Bytes associated = to_bytes(sealed.type);
-  associated.insert(associated.end(), sealed.data.begin(), sealed.data.begin() + static_cast<std::ptrdiff_t>(header_size));
-  auto plain = crypto::aead_decrypt(keys[0]->secret, ByteView(sealed.data).subspan(header_size), associated);
+  const ByteView data(sealed.data);
+  const std::size_t header_size = data.size() - header.left();
+  auto plain = crypto::aead_decrypt(keys[0]->secret, data.subspan(header_size),
+                                    associated_data(sealed.type, data.first(header_size)));
   if (!plain) return {};
   ArtifactPtr inner = decode(*plain, label);
   if (!inner) return {};
@@ -151,9 +157,8 @@ ArtifactPtr seal_envelope(Rng& rng, const Artifact& key, const Artifact& content
     put_varint(data, at + 1);
     put_varint(data, content.label.size());
   }
-  Bytes associated = to_bytes(type);
-  associated.insert(associated.end(), data.begin(), data.end());
-  const Bytes ct = crypto::aead_encrypt(rng, key.secret, encode(content, at != std::string::npos), associated);
+  const Bytes ct =
+      crypto::aead_encrypt(rng, key.secret, encode(content, at != std::string::npos), associated_data(type, data));
   data.insert(data.end(), ct.begin(), ct.end());
   return make_sealed(std::move(type), std::move(label), {key.key_id}, std::move(data));
 }
