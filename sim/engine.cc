@@ -588,13 +588,27 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   std::vector<ProtocolRun> runs(models.size());
   WorkQueue work;
 
-  // After the protocol's last closure the evidence can go.
+  // Protocols closed, and how many (in order) went to on_protocol_final.
+  std::mutex final_mutex;
+  std::vector<bool> final(models.size(), false);
+  std::size_t handed_over = 0;
+
+  // After the protocol's last closure the evidence can go, and the results
+  // of every protocol now final in order go to on_protocol_final.
   auto finish = [&](std::size_t i) {
     ProtocolRun& run = runs[i];
     run.result.notes = run.sim->notes();
     report.results[i] = std::move(run.result);
     run.cache.reset();
     run.sim.reset();
+    if (options.on_protocol_final) {
+      std::lock_guard lock(final_mutex);
+      final[i] = true;
+      for (; handed_over < final.size() && final[handed_over]; ++handed_over) {
+        options.on_protocol_final(report, handed_over);
+        report.results[handed_over].release_chains();
+      }
+    }
 #if defined(__GLIBC__)
     // The evidence was allocated by one thread and freed here by another:
     // glibc keeps such memory in its arenas unless asked to give it back,

@@ -213,30 +213,19 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 
 class ReportGrid {
  public:
+  // The grid of every protocol of `report`.
   explicit ReportGrid(const Report& report) : r_(report) {
-    for (const auto& protocol : r_.protocols) {
-      const auto it = std::find_if(r_.results.begin(), r_.results.end(),
-                                   [&](const ProtocolResult& pr) { return pr.protocol == protocol; });
-      if (it == r_.results.end())
-        throw std::logic_error(fmt::format("report has no results for protocol '{}'", protocol));
-      results_.push_back(&*it);
-      // Columns are matched by name once (in an engine report they are the
-      // report's actors, in order).
-      std::vector<std::size_t>& columns = columns_.emplace_back();
-      for (const auto& a : r_.actors) {
-        const auto c = it->column(a.name);
-        if (!c) throw std::logic_error(fmt::format("report has no readings for protocol '{}', actor '{}'", protocol, a.name));
-        columns.push_back(*c);
-      }
-      for (const auto& m : r_.messages)
-        if (m.id < 1 || static_cast<std::size_t>(m.id) > it->message_count())
-          throw std::logic_error(fmt::format("report has no readings for protocol '{}', message {}", protocol, m.id));
-    }
+    for (std::size_t p = 0; p < r_.protocols.size(); ++p) add(p);
   }
+  // The grid of one protocol (the others are not to be walked).
+  ReportGrid(const Report& report, std::size_t protocol) : r_(report) { add(protocol); }
 
   const Report& report() const { return r_; }
   // Protocols by index in report().protocols; actors by index in report().actors.
-  const ProtocolResult& result(std::size_t protocol) const { return *results_.at(protocol); }
+  const ProtocolResult& result(std::size_t protocol) const {
+    if (results_.at(protocol) == nullptr) throw std::logic_error("protocol outside the report grid");
+    return *results_[protocol];
+  }
   bool readable(std::size_t protocol, const Message& m, std::size_t actor) const {
     return results_[protocol]->readable(m.id, columns_[protocol][actor]);
   }
@@ -252,8 +241,30 @@ class ReportGrid {
   }
 
  private:
+  void add(std::size_t p) {
+    const std::string& protocol = r_.protocols.at(p);
+    const auto it = std::find_if(r_.results.begin(), r_.results.end(),
+                                 [&](const ProtocolResult& pr) { return pr.protocol == protocol; });
+    if (it == r_.results.end())
+      throw std::logic_error(fmt::format("report has no results for protocol '{}'", protocol));
+    results_.resize(r_.protocols.size());
+    columns_.resize(r_.protocols.size());
+    results_[p] = &*it;
+    // Columns are matched by name once (in an engine report they are the
+    // report's actors, in order).
+    std::vector<std::size_t>& columns = columns_[p];
+    for (const auto& a : r_.actors) {
+      const auto c = it->column(a.name);
+      if (!c) throw std::logic_error(fmt::format("report has no readings for protocol '{}', actor '{}'", protocol, a.name));
+      columns.push_back(*c);
+    }
+    for (const auto& m : r_.messages)
+      if (m.id < 1 || static_cast<std::size_t>(m.id) > it->message_count())
+        throw std::logic_error(fmt::format("report has no readings for protocol '{}', message {}", protocol, m.id));
+  }
+
   const Report& r_;
-  std::vector<const ProtocolResult*> results_;
+  std::vector<const ProtocolResult*> results_;     // per protocol (null: not in this grid)
   std::vector<std::vector<std::size_t>> columns_;  // per protocol: report actor -> result column
 };
 
@@ -294,19 +305,26 @@ class Sink {
   std::string buffer_;
 };
 
-void render_json(const ReportGrid& grid, Sink& sink) {
-  using json = nlohmann::ordered_json;
-  const Report& r = grid.report();
-  json out = json::object();
+// JSON is written in three parts, so that a run can write each protocol's
+// results as soon as they are final (StreamingReport): the head (everything
+// before the results' cells), the cells of one protocol, the tail.
+using Json = nlohmann::ordered_json;
+
+std::string json_text(const Json& j, int indent) {
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+void json_head(const Report& r, Sink& sink) {
+  Json out = Json::object();
   out["schema"] = 1;
   out["title"] = r.title;
   out["description"] = r.description;
-  out["seed"] = r.seed ? json(*r.seed) : json(nullptr);
+  out["seed"] = r.seed ? Json(*r.seed) : Json(nullptr);
   out["protocols"] = r.protocols;
 
-  json actors = json::array();
+  Json actors = Json::array();
   for (const auto& a : r.actors) {
-    json j = json::object();
+    Json j = Json::object();
     j["name"] = a.name;
     j["kind"] = to_string(a.kind);
     j["label"] = a.label.empty() ? a.name : a.label;
@@ -315,9 +333,9 @@ void render_json(const ReportGrid& grid, Sink& sink) {
   }
   out["actors"] = std::move(actors);
 
-  json messages = json::array();
+  Json messages = Json::array();
   for (const auto& m : r.messages) {
-    json j = json::object();
+    Json j = Json::object();
     j["id"] = m.id;
     j["at"] = m.at;
     j["from"] = m.from;
@@ -327,18 +345,65 @@ void render_json(const ReportGrid& grid, Sink& sink) {
   }
   out["messages"] = std::move(messages);
 
-  json notes = json::array();
+  // head = "{\n ... last field\n}": drop the closing "\n}" and go on.
+  std::string head = json_text(out, 2);
+  head.resize(head.size() - 2);
+  sink << head << ",\n  \"results\": [";
+}
+
+// The cells of protocol `p`. The results array is written as it is walked
+// rather than built as a document: it holds one object per (protocol,
+// message, actor), most of a large report, and a JSON tree of it would cost
+// several times the text. The bytes are exactly what dump(2) would print.
+// `first`: no cell of the array written yet (updated).
+void json_results(const ReportGrid& grid, std::size_t p, bool& first, Sink& sink) {
+  const Report& r = grid.report();
+  const auto str = [](std::string_view v) { return json_text(Json(std::string(v)), -1); };
+  std::vector<std::string> actor_names;
+  for (const auto& a : r.actors) actor_names.push_back(str(a.name));
+  const std::string protocol = str(r.protocols[p]);
+  for (const auto& m : r.messages)
+    for (std::size_t a = 0; a < r.actors.size(); ++a) {
+      const bool readable = grid.readable(p, m, a);
+      std::string& out_text = sink.buffer();
+      out_text += first ? "\n" : ",\n";
+      first = false;
+      fmt::format_to(std::back_inserter(out_text),
+                     "    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
+                     "      \"readable\": {},\n      \"how\": ",
+                     protocol, m.id, actor_names[a], readable ? "true" : "false");
+      const std::vector<std::string_view> how = readable ? grid.how(p, m, a) : std::vector<std::string_view>{};
+      if (how.empty()) {
+        out_text += "[]";
+      } else {
+        out_text += "[";
+        for (std::size_t i = 0; i < how.size(); ++i) {
+          out_text += i ? ",\n        " : "\n        ";
+          out_text += str(how[i]);
+        }
+        out_text += "\n      ]";
+      }
+      out_text += "\n    }";
+      sink.maybe_flush();
+    }
+}
+
+// Closes the results array (`first`: it is empty), then the expectations and
+// the notes.
+void json_tail(const ReportGrid& grid, bool first, Sink& sink) {
+  const Report& r = grid.report();
+  Json notes = Json::array();
   for (std::size_t p = 0; p < r.protocols.size(); ++p)
     for (const auto& note : grid.result(p).notes) {
-      json j = json::object();
+      Json j = Json::object();
       j["protocol"] = r.protocols[p];
       j["text"] = note;
       notes.push_back(std::move(j));
     }
 
-  json expectations = json::array();
+  Json expectations = Json::array();
   for (const auto& e : r.expectations) {
-    json j = json::object();
+    Json j = Json::object();
     j["protocol"] = e.protocol;
     j["message"] = e.message;
     j["ok"] = e.ok;
@@ -346,56 +411,21 @@ void render_json(const ReportGrid& grid, Sink& sink) {
     j["actual"] = e.actual;
     expectations.push_back(std::move(j));
   }
-  json tail = json::object();
+  Json tail = Json::object();
   tail["expectations"] = std::move(expectations);
   tail["notes"] = std::move(notes);
 
-  // head = "{\n ... last field\n}": drop the closing "\n}" and go on.
-  std::string head = out.dump(2, ' ', false, json::error_handler_t::replace);
-  head.resize(head.size() - 2);
-  sink << head << ",\n  \"results\": [";
-
-  // The results array is written as it is walked rather than built as a
-  // document: it holds one object per (protocol, message, actor), most of a
-  // large report, and a JSON tree of it would cost several times the text.
-  // The bytes are exactly what dump(2) would print.
-  const auto str = [](std::string_view v) {
-    return json(std::string(v)).dump(-1, ' ', false, json::error_handler_t::replace);
-  };
-  std::vector<std::string> actor_names;
-  for (const auto& a : r.actors) actor_names.push_back(str(a.name));
-  bool first = true;
-  for (std::size_t p = 0; p < r.protocols.size(); ++p) {
-    const std::string protocol = str(r.protocols[p]);
-    for (const auto& m : r.messages)
-      for (std::size_t a = 0; a < r.actors.size(); ++a) {
-        const bool readable = grid.readable(p, m, a);
-        std::string& out_text = sink.buffer();
-        out_text += first ? "\n" : ",\n";
-        first = false;
-        fmt::format_to(std::back_inserter(out_text),
-                       "    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
-                       "      \"readable\": {},\n      \"how\": ",
-                       protocol, m.id, actor_names[a], readable ? "true" : "false");
-        const std::vector<std::string_view> how = readable ? grid.how(p, m, a) : std::vector<std::string_view>{};
-        if (how.empty()) {
-          out_text += "[]";
-        } else {
-          out_text += "[";
-          for (std::size_t i = 0; i < how.size(); ++i) {
-            out_text += i ? ",\n        " : "\n        ";
-            out_text += str(how[i]);
-          }
-          out_text += "\n      ]";
-        }
-        out_text += "\n    }";
-        sink.maybe_flush();
-      }
-  }
   sink << (first ? "]" : "\n  ]");
   // tail = "{\n  \"expectations\": ...\n}": keep what follows the "{".
-  const std::string rest = tail.dump(2, ' ', false, json::error_handler_t::replace);
+  const std::string rest = json_text(tail, 2);
   sink << "," << std::string_view(rest).substr(1) << "\n";
+}
+
+void render_json(const ReportGrid& grid, Sink& sink) {
+  json_head(grid.report(), sink);
+  bool first = true;
+  for (std::size_t p = 0; p < grid.report().protocols.size(); ++p) json_results(grid, p, first, sink);
+  json_tail(grid, first, sink);
 }
 
 // ---------------------------------------------------------------------------
@@ -411,29 +441,34 @@ std::string csv_field(std::string_view s) {
   return out + "\"";
 }
 
-void render_csv(const ReportGrid& grid, Sink& sink) {
+constexpr std::string_view kCsvHeader = "protocol,message,at,from,to,actor,actor_kind,readable,how\n";
+
+// The rows of protocol `p`.
+void csv_results(const ReportGrid& grid, std::size_t p, Sink& sink) {
   const Report& r = grid.report();
-  sink << "protocol,message,at,from,to,actor,actor_kind,readable,how\n";
   std::vector<std::string> actor_fields;  // "actor,actor_kind"
   for (const auto& a : r.actors) actor_fields.push_back(csv_field(a.name) + "," + csv_field(to_string(a.kind)));
-  for (std::size_t p = 0; p < r.protocols.size(); ++p) {
-    const std::string protocol = csv_field(r.protocols[p]);
-    for (const auto& m : r.messages) {
-      const std::string message_fields = fmt::format("{},{},{},{},{}", protocol, m.id, m.at, csv_field(m.from),
-                                                     csv_field(join(m.to, ";")));
-      for (std::size_t a = 0; a < r.actors.size(); ++a) {
-        const bool readable = grid.readable(p, m, a);
-        std::string& out = sink.buffer();
-        out += message_fields;
-        out += ',';
-        out += actor_fields[a];
-        out += readable ? ",true," : ",false,";
-        if (readable) out += csv_field(fmt::format("{}", fmt::join(grid.how(p, m, a), " | ")));
-        out += '\n';
-        sink.maybe_flush();
-      }
+  const std::string protocol = csv_field(r.protocols[p]);
+  for (const auto& m : r.messages) {
+    const std::string message_fields =
+        fmt::format("{},{},{},{},{}", protocol, m.id, m.at, csv_field(m.from), csv_field(join(m.to, ";")));
+    for (std::size_t a = 0; a < r.actors.size(); ++a) {
+      const bool readable = grid.readable(p, m, a);
+      std::string& out = sink.buffer();
+      out += message_fields;
+      out += ',';
+      out += actor_fields[a];
+      out += readable ? ",true," : ",false,";
+      if (readable) out += csv_field(fmt::format("{}", fmt::join(grid.how(p, m, a), " | ")));
+      out += '\n';
+      sink.maybe_flush();
     }
   }
+}
+
+void render_csv(const ReportGrid& grid, Sink& sink) {
+  sink << kCsvHeader;
+  for (std::size_t p = 0; p < grid.report().protocols.size(); ++p) csv_results(grid, p, sink);
 }
 
 // ---------------------------------------------------------------------------
@@ -702,8 +737,9 @@ std::string md_paragraphs(std::string_view s) {
     std::string line = md_escape(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
     const std::size_t digits = line.find_first_not_of("0123456789");
     const bool numbered = digits != std::string::npos && digits > 0 && (line[digits] == '.' || line[digits] == ')');
-    if (numbered) line.insert(digits, "\\");
-    else if (!line.empty() && std::string_view("#>-+=~").find(line[0]) != std::string_view::npos) line.insert(0, "\\");
+    // (Built anew rather than insert(): GCC 12 warns about insert's memcpy here.)
+    if (numbered) line = line.substr(0, digits) + "\\" + line.substr(digits);
+    else if (!line.empty() && std::string_view("#>-+=~").find(line[0]) != std::string_view::npos) line = "\\" + line;
     out += line;
     if (nl == std::string::npos) break;
     out += '\n';
@@ -814,6 +850,47 @@ std::string render(const Report& report, Format format, const RenderOptions& opt
   std::ostringstream os;
   render(report, format, options, os);
   return std::move(os).str();
+}
+
+struct StreamingReport::Impl {
+  Format format;
+  Sink sink;
+  std::size_t written = 0;  // protocols written so far
+  bool head = false;
+  bool first = true;  // JSON: no cell written yet
+
+  void write_head(const Report& report) {
+    if (head) return;
+    head = true;
+    if (format == Format::kJson) json_head(report, sink);
+    else sink << kCsvHeader;
+  }
+};
+
+StreamingReport::StreamingReport(Format format, std::ostream& os) : impl_(new Impl{format, Sink(os)}) {
+  if (!supports(format)) throw std::invalid_argument("only JSON and CSV reports can be written as the run goes");
+}
+
+StreamingReport::~StreamingReport() = default;
+
+void StreamingReport::protocol(const Report& report, std::size_t index) {
+  if (index != impl_->written)
+    throw std::logic_error(fmt::format("protocol {} written out of order (next: {})", index, impl_->written));
+  impl_->write_head(report);
+  const ReportGrid grid(report, index);
+  if (impl_->format == Format::kJson) json_results(grid, index, impl_->first, impl_->sink);
+  else csv_results(grid, index, impl_->sink);
+  impl_->sink.flush();
+  ++impl_->written;
+}
+
+void StreamingReport::finish(const Report& report) {
+  if (impl_->written != report.protocols.size())
+    throw std::logic_error(fmt::format("report finished after {} of {} protocols", impl_->written,
+                                       report.protocols.size()));
+  impl_->write_head(report);
+  if (impl_->format == Format::kJson) json_tail(ReportGrid(report), impl_->first, impl_->sink);
+  impl_->sink.flush();
 }
 
 }  // namespace msgsim

@@ -101,6 +101,7 @@ std::size_t ProtocolResult::cell(int message, std::size_t column) const {
 }
 
 void ProtocolResult::set_readable(int message, std::size_t column, std::span<const std::string> how) {
+  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
   const std::size_t c = cell(message, column);
   cells_[c] = chains_.add(how) + 1;
 }
@@ -125,7 +126,16 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
 std::vector<std::string_view> ProtocolResult::how(int message, std::size_t column) const {
   const std::uint32_t v = cells_[cell(message, column)];
   if (v == 0) return {};
+  if (chains_released_)
+    throw std::logic_error(fmt::format("the chains of '{}' were released once written: message {} is readable, "
+                                       "but how is no longer known", protocol, message));
   return chains_.lines(v - 1);
+}
+
+void ProtocolResult::release_chains() {
+  for (std::uint32_t& v : cells_) v = v != 0 ? 1 : 0;
+  chains_ = ChainBook();
+  chains_released_ = true;
 }
 
 Reading ProtocolResult::at(int message, std::size_t column) const {

@@ -88,6 +88,13 @@ struct RunOptions {
   // order.
   unsigned jobs = 0;
   ProgressFn progress;  // optional
+  // Optional: called once per protocol, in protocol order, as soon as that
+  // protocol and every one before it are closed, with the report's head set
+  // and report.results[protocol] final (other results must not be read: they
+  // may be changing). Never two calls at once; from a worker thread. After
+  // it returns, the result's chains are released (readability stays, for
+  // the expectations): hand them to a StreamingReport here.
+  std::function<void(const Report& report, std::size_t protocol)> on_protocol_final;
 };
 
 // Runs every protocol and checks the expectations. Protocol names must be

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,5 +28,30 @@ struct RenderOptions {
 // Writes the report to `os` as it goes: a large report is never held whole.
 void render(const Report& report, Format format, const RenderOptions& options, std::ostream& os);
 std::string render(const Report& report, Format format, const RenderOptions& options = {});
+
+// A JSON or CSV report written while the run goes on, each protocol's cells
+// as soon as they are final (RunOptions::on_protocol_final), so that a large
+// run never holds every protocol's chains at once. The bytes are those
+// render() writes for the finished report. (The table and Markdown compare
+// protocols side by side: they need the whole report.)
+class StreamingReport {
+ public:
+  static bool supports(Format format) { return format == Format::kJson || format == Format::kCsv; }
+  StreamingReport(Format format, std::ostream& os);  // throws std::invalid_argument unless supports(format)
+  ~StreamingReport();
+  StreamingReport(const StreamingReport&) = delete;
+  StreamingReport& operator=(const StreamingReport&) = delete;
+
+  // Protocol `index` of `report` is final; protocols are written in order,
+  // each once, from 0. `report`'s head (title, actors, messages...) must be
+  // set; other protocols' results are not read.
+  void protocol(const Report& report, std::size_t index);
+  // The rest (expectations, notes), once every protocol has been written.
+  void finish(const Report& report);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace msgsim

@@ -113,6 +113,13 @@ class ProtocolResult {
   // Names of the actors who read `message`, in column order.
   std::vector<std::string> readers(int message) const;
 
+  // Forgets the chains once they have been written out, keeping which cells
+  // are readable (a run's expectations need no more): at 100,000 messages
+  // the chains are most of a protocol's results. how() then throws
+  // std::logic_error for a readable cell rather than answer wrongly.
+  void release_chains();
+  bool chains_released() const { return chains_released_; }
+
   const ChainBook& chains() const { return chains_; }
 
  private:
@@ -120,8 +127,9 @@ class ProtocolResult {
 
   std::size_t messages_ = 0;
   std::vector<std::string> actors_;
-  std::vector<std::uint32_t> cells_;  // 0: unreadable; k > 0: readable, chain k - 1
+  std::vector<std::uint32_t> cells_;  // 0: unreadable; k > 0: readable, chain k - 1 (1 once released)
   ChainBook chains_;
+  bool chains_released_ = false;
 };
 
 struct ExpectationResult {

@@ -470,18 +470,29 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
     if (!file) return cannot_write();
   }
 
+  // JSON and CSV are written protocol by protocol as the run goes, so that
+  // a large run does not hold every protocol's results at once; not to a
+  // terminal, where the progress line is being drawn.
+  const bool writes = !to_stdout || !a.quiet;
+  std::ostream& out = to_stdout ? io.out() : file;
+  std::optional<StreamingReport> stream;
+  if (writes && StreamingReport::supports(a.format) && !(to_stdout && io.streams.color_terminal)) {
+    stream.emplace(a.format, out);
+    options.on_protocol_final = [&stream](const Report& r, std::size_t p) { stream->protocol(r, p); };
+  }
+
   const Report report = run_scenario(scenario, options, find_model);
   progress.reset();  // clears the progress line before the report
 
   RenderOptions render_options;
   render_options.color = to_stdout && io.streams.color_terminal && !a.no_color;
   render_options.explain = !a.no_explain;
+  if (stream) stream->finish(report);
+  else if (writes) render(report, a.format, render_options, out);
   if (!to_stdout) {
-    render(report, a.format, render_options, file);
     file.close();
     if (!file) return cannot_write();
-  } else if (!a.quiet) {
-    render(report, a.format, render_options, io.out());
+  } else if (writes) {
     io.out() << std::flush;
   }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -55,6 +56,48 @@ TEST(RunScenario, ProgressCountsEveryMessageAndEveryReaderOnceAndEndsAtTheTotals
   }
   EXPECT_EQ(calls.back().played, 9u);
   EXPECT_EQ(calls.back().closed, 18u);
+}
+
+// Written as the run goes (what `msgsim run -f json|csv` does): the same
+// bytes as the finished report, on every job count; each protocol handed
+// over once, in order, while it still has its chains; released afterwards,
+// with the expectations still worked out from what stays.
+TEST(RunScenario, StreamedReportIsTheRenderedOneOnEveryJobCount) {
+  Scenario s = three_protocols();
+  Expectation e;
+  e.protocol = "imessage-icloud";
+  e.readable_by = {"alice", "bob"};  // wrong on purpose: apple and us-gov read bob's backup
+  s.expectations = {e};
+  RunOptions one;
+  one.jobs = 1;
+  const Report whole = run_scenario(s, one, find_model);
+  for (const Format format : {Format::kJson, Format::kCsv}) {
+    const std::string reference = render(whole, format);
+    for (unsigned jobs : {1u, 2u, 3u}) {
+      std::ostringstream out;
+      StreamingReport stream(format, out);
+      std::vector<std::size_t> order;
+      RunOptions o;
+      o.jobs = jobs;
+      o.on_protocol_final = [&](const Report& r, std::size_t p) {
+        order.push_back(p);
+        EXPECT_FALSE(r.results[p].chains_released());
+        stream.protocol(r, p);
+      };
+      const Report streamed = run_scenario(s, o, find_model);
+      stream.finish(streamed);
+      EXPECT_EQ(out.str(), reference) << "jobs=" << jobs;
+      EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2})) << "jobs=" << jobs;
+      ASSERT_EQ(streamed.results.size(), 3u);
+      for (const ProtocolResult& r : streamed.results) EXPECT_TRUE(r.chains_released());
+      ASSERT_EQ(streamed.expectations.size(), whole.expectations.size());
+      for (std::size_t i = 0; i < whole.expectations.size(); ++i) {
+        EXPECT_EQ(streamed.expectations[i].actual, whole.expectations[i].actual);
+        EXPECT_EQ(streamed.expectations[i].ok, whole.expectations[i].ok);
+      }
+      EXPECT_FALSE(streamed.all_expectations_hold());
+    }
+  }
 }
 
 // A model that fails while it plays.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -201,6 +202,58 @@ TEST(Render, RefusesAReportWithoutResultsForAProtocol) {
   Report r = sample_report();
   r.results.pop_back();
   EXPECT_THROW(render(r, Format::kJson), std::logic_error);
+}
+
+TEST(StreamingReport, WritesTheBytesOfRenderProtocolByProtocol) {
+  const Report r = sample_report();
+  for (const Format format : {Format::kJson, Format::kCsv}) {
+    std::ostringstream out;
+    StreamingReport stream(format, out);
+    stream.protocol(r, 0);
+    const std::string after_first = out.str();
+    EXPECT_NE(after_first.find("imessage"), std::string::npos);  // already out, before the run ends
+    EXPECT_EQ(after_first.find("\"signal\"", after_first.find("\"results\"")), std::string::npos);
+    stream.protocol(r, 1);
+    stream.finish(r);
+    EXPECT_EQ(out.str(), render(r, format));
+  }
+}
+
+TEST(StreamingReport, WithoutProtocolsIsTheEmptyReport) {
+  Report r = sample_report();
+  r.protocols.clear();
+  r.results.clear();
+  std::ostringstream out;
+  StreamingReport stream(Format::kJson, out);
+  stream.finish(r);
+  EXPECT_EQ(out.str(), render(r, Format::kJson));
+}
+
+TEST(StreamingReport, RefusesProtocolsOutOfOrderOrMissingAndTheSideBySideFormats) {
+  const Report r = sample_report();
+  std::ostringstream out;
+  StreamingReport stream(Format::kJson, out);
+  EXPECT_THROW(stream.protocol(r, 1), std::logic_error);
+  stream.protocol(r, 0);
+  EXPECT_THROW(stream.finish(r), std::logic_error);
+  EXPECT_THROW(StreamingReport(Format::kTable, out), std::invalid_argument);
+  EXPECT_THROW(StreamingReport(Format::kMarkdown, out), std::invalid_argument);
+}
+
+TEST(ProtocolResult, ReleasedChainsKeepWhoReadsAndRefuseToSayHow) {
+  ProtocolResult pr = sample_report().results[0];  // imessage: apple reads #1 through a chain
+  const std::size_t apple = *pr.column("apple");
+  ASSERT_FALSE(pr.how(1, apple).empty());
+  const std::vector<std::string> readers = pr.readers(1);
+  pr.release_chains();
+  EXPECT_TRUE(pr.chains_released());
+  EXPECT_EQ(pr.readers(1), readers);
+  EXPECT_EQ(pr.readers(3), (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_TRUE(pr.readable(1, apple));
+  EXPECT_FALSE(pr.readable(3, apple));
+  EXPECT_THROW(pr.how(1, apple), std::logic_error);
+  EXPECT_TRUE(pr.how(3, apple).empty());  // unreadable: nothing to tell
+  EXPECT_THROW(pr.set_readable(3, apple, {}), std::logic_error);
 }
 
 TEST(CsvReport, HasOneQuotedRowPerCell) {
