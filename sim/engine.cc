@@ -632,14 +632,15 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   };
 
   const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  // With several threads, plays go before closures: a protocol's timeline is
-  // one thread's work from start to end, the longest chain of the run, so
-  // every play starts as soon as a thread is free and closures fill the
-  // other threads meanwhile. With one thread the order changes no time, and
-  // closing a protocol before the next one plays keeps one protocol's
-  // evidence in memory at a time.
-  const auto play_priority = jobs > 1 ? WorkQueue::kFirst : WorkQueue::kLater;
-  const auto close_priority = jobs > 1 ? WorkQueue::kLater : WorkQueue::kFirst;
+  // A protocol's closures go before any play still waiting: the first plays
+  // start together, one per thread, and each protocol played is closed (its
+  // evidence freed, its results written) before another play starts. So
+  // no more protocols' evidence is in memory at once than there are
+  // threads, and a play that starts late starts in a smaller process.
+  // (Letting plays go first wins little time: at 100,000 generated
+  // messages, -j 2, 99 s and 1.9 GB against 102 s and 1.4 GB this way.)
+  const auto play_priority = WorkQueue::kLater;
+  const auto close_priority = WorkQueue::kFirst;
 
   auto play = [&](std::size_t i) {
     const ModelInfo* m = models[i];

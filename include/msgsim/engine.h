@@ -82,7 +82,9 @@ struct RunOptions {
   std::vector<std::string> only_protocols;  // empty: every protocol of the scenario
   std::optional<std::uint64_t> seed;        // overrides the scenario's seed
   // Work runs on this many threads; 0 = every core. Protocols play in
-  // parallel, then the actors' closures of a protocol run in parallel. The
+  // parallel (up to one per thread; a protocol played is closed before the
+  // next play starts), and the actors' closures of a protocol run in
+  // parallel. The
   // report is the same for every value: each protocol has its own world and
   // its own random stream, and results are assembled in protocol and actor
   // order.
