@@ -106,7 +106,10 @@ void ProtocolResult::set_readable(int message, std::size_t column, std::span<con
   cells_[c] = chains_.add(how) + 1;
 }
 
-void ProtocolResult::set_unreadable(int message, std::size_t column) { cells_[cell(message, column)] = 0; }
+void ProtocolResult::set_unreadable(int message, std::size_t column) {
+  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
+  cells_[cell(message, column)] = 0;
+}
 
 void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from, std::size_t from_column) {
   if (from.messages_ != messages_) throw std::logic_error("copy_column between results of different messages");
@@ -124,16 +127,18 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
 }
 
 std::vector<std::string_view> ProtocolResult::how(int message, std::size_t column) const {
-  const std::uint32_t v = cells_[cell(message, column)];
-  if (v == 0) return {};
+  if (!readable(message, column)) return {};
   if (chains_released_)
     throw std::logic_error(fmt::format("the chains of '{}' were released once written: message {} is readable, "
                                        "but how is no longer known", protocol, message));
-  return chains_.lines(v - 1);
+  return chains_.lines(cells_[cell(message, column)] - 1);
 }
 
 void ProtocolResult::release_chains() {
-  for (std::uint32_t& v : cells_) v = v != 0 ? 1 : 0;
+  if (chains_released_) return;
+  readable_.resize(cells_.size());
+  for (std::size_t c = 0; c < cells_.size(); ++c) readable_[c] = cells_[c] != 0;
+  decltype(cells_)().swap(cells_);
   chains_ = ChainBook();
   chains_released_ = true;
 }
@@ -155,7 +160,7 @@ std::optional<Reading> ProtocolResult::find(int message, std::string_view actor)
 
 std::vector<Reading> ProtocolResult::readings() const {
   std::vector<Reading> out;
-  out.reserve(cells_.size());
+  out.reserve(messages_ * actors_.size());
   for (std::size_t m = 1; m <= messages_; ++m)
     for (std::size_t a = 0; a < actors_.size(); ++a) out.push_back(at(static_cast<int>(m), a));
   return out;

@@ -101,7 +101,10 @@ class ProtocolResult {
   // Column `from_column` of `from` (same messages) becomes column `column` here.
   void copy_column(std::size_t column, const ProtocolResult& from, std::size_t from_column);
 
-  bool readable(int message, std::size_t column) const { return cells_.at(cell(message, column)) != 0; }
+  bool readable(int message, std::size_t column) const {
+    const std::size_t c = cell(message, column);
+    return chains_released_ ? readable_[c] : cells_[c] != 0;
+  }
   // The chain of a readable cell (empty for an unreadable one).
   std::vector<std::string_view> how(int message, std::size_t column) const;
 
@@ -127,9 +130,10 @@ class ProtocolResult {
 
   std::size_t messages_ = 0;
   std::vector<std::string> actors_;
-  std::vector<std::uint32_t> cells_;  // 0: unreadable; k > 0: readable, chain k - 1 (1 once released)
+  std::vector<std::uint32_t> cells_;  // 0: unreadable; k > 0: readable, chain k - 1 (empty once released)
   ChainBook chains_;
   bool chains_released_ = false;
+  std::vector<bool> readable_;  // once released: a bit per cell (a 32nd of the grid)
 };
 
 struct ExpectationResult {

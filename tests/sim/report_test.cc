@@ -254,6 +254,10 @@ TEST(ProtocolResult, ReleasedChainsKeepWhoReadsAndRefuseToSayHow) {
   EXPECT_THROW(pr.how(1, apple), std::logic_error);
   EXPECT_TRUE(pr.how(3, apple).empty());  // unreadable: nothing to tell
   EXPECT_THROW(pr.set_readable(3, apple, {}), std::logic_error);
+  EXPECT_THROW(pr.set_unreadable(1, apple), std::logic_error);
+  for (int m = 1; m <= 3; ++m)  // every cell as before, read from the bits that stay
+    for (std::size_t c = 0; c < pr.actors().size(); ++c)
+      EXPECT_EQ(pr.readable(m, c), sample_report().results[0].readable(m, c)) << m << " " << c;
 }
 
 TEST(CsvReport, HasOneQuotedRowPerCell) {
