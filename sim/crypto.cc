@@ -49,26 +49,33 @@ std::optional<Bytes> Reader::framed() {
   return out;
 }
 
+SecretBytes::SecretBytes(Bytes b) : n_(b.size()) {
+  if (n_ == 0) return;
+  p_ = std::make_unique_for_overwrite<std::uint8_t[]>(n_);
+  std::memcpy(p_.get(), b.data(), n_);
+  sodium_memzero(b.data(), b.size());
+}
+
 SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   if (this != &o) {
-    if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
-    b_ = std::move(o.b_);
-    o.b_.clear();
+    if (n_ != 0) sodium_memzero(p_.get(), n_);
+    p_ = std::move(o.p_);
+    n_ = std::exchange(o.n_, 0);
   }
   return *this;
 }
 
 SecretBytes::~SecretBytes() {
-  if (!b_.empty()) sodium_memzero(b_.data(), b_.size());
+  if (n_ != 0) sodium_memzero(p_.get(), n_);
 }
 
 std::string SecretBytes::fingerprint() const {
-  const Bytes d = crypto::digest16("msgsim.fingerprint", b_);
+  const Bytes d = crypto::digest16("msgsim.fingerprint", view());
   return "k:" + hex(ByteView(d).first(4));
 }
 
 bool operator==(const SecretBytes& a, const SecretBytes& b) {
-  return a.b_.size() == b.b_.size() && crypto::equal_constant_time(a.b_, b.b_);
+  return a.size() == b.size() && crypto::equal_constant_time(a.view(), b.view());
 }
 
 Bytes Rng::bytes(std::size_t n) {

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace msgsim {
@@ -50,23 +51,27 @@ class Reader {
 class SecretBytes {
  public:
   SecretBytes() = default;
-  explicit SecretBytes(Bytes b) : b_(std::move(b)) {}
+  // Takes a copy of the bytes and wipes `b`, so no copy is left behind.
+  explicit SecretBytes(Bytes b);
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
-  SecretBytes(SecretBytes&& o) noexcept : b_(std::move(o.b_)) { o.b_.clear(); }
+  SecretBytes(SecretBytes&& o) noexcept : p_(std::move(o.p_)), n_(std::exchange(o.n_, 0)) {}
   SecretBytes& operator=(SecretBytes&& o) noexcept;
   ~SecretBytes();
 
-  SecretBytes clone() const { return SecretBytes(b_); }
-  ByteView view() const { return b_; }
-  std::size_t size() const { return b_.size(); }
-  bool empty() const { return b_.empty(); }
+  SecretBytes clone() const { return SecretBytes(Bytes(view().begin(), view().end())); }
+  ByteView view() const { return ByteView(p_.get(), n_); }
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
   // A short, one-way fingerprint ("k:3fa2c1d0") for logs and explanations.
   std::string fingerprint() const;
   friend bool operator==(const SecretBytes& a, const SecretBytes& b);
 
  private:
-  Bytes b_;
+  // Exactly sized, and 16 bytes rather than a vector's 24: a run holds
+  // millions of keys.
+  std::unique_ptr<std::uint8_t[]> p_;
+  std::size_t n_ = 0;
 };
 
 // Randomness, passed in. Not thread-safe: one Rng per thread of work.

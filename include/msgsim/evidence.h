@@ -93,7 +93,7 @@ class Label {
 };
 std::ostream& operator<<(std::ostream& out, const Label& label);
 
-enum class ArtifactKind {
+enum class ArtifactKind : std::uint8_t {
   kKey,        // key material: `secret` (+ public `data`, e.g. the public key or a chain index)
   kSealed,     // ciphertext: opens with the keys in `needs`, via the Opener for `type`
   kPlaintext,  // a message recovered: `message_id` and `data` (the text, UTF-8)
@@ -101,21 +101,25 @@ enum class ArtifactKind {
 
 struct Artifact {
   ArtifactKind kind = ArtifactKind::kSealed;
+  int message_id = 0;  // kPlaintext: the scenario message (1-based)
   std::string_view type;  // which Opener handles it, e.g. "imessage.payload"; namespaced by model; interned
   Label label;         // plain words for explanations: "bob's iPhone encryption key"
   KeyId key_id;        // kKey: the id this key answers to
   std::vector<KeyId> needs;  // kSealed: every one of these is needed to open it
   Bytes data;          // ciphertext, public part of a key, or plaintext text
   SecretBytes secret;  // kKey only
-  int message_id = 0;  // kPlaintext: the scenario message (1-based)
   // Reserved for the engine, not evidence: the run that journals this
   // artifact first stores its own tag and the artifact's number here, so
   // that a run of millions of artifacts needs no index from artifact to
-  // number (fits in the allocation's padding).
+  // number.
   mutable std::atomic<std::uint64_t> engine_number{0};
 
   std::size_t byte_size() const { return data.size() + secret.size(); }
 };
+// A run holds millions of artifacts, each in one allocation with its
+// shared_ptr count (make_shared): at most 120 bytes here keeps that
+// allocation in glibc's 144-byte bin rather than the 160-byte one.
+static_assert(sizeof(void*) != 8 || sizeof(Artifact) <= 120, "Artifact grew past 120 bytes");
 using ArtifactPtr = std::shared_ptr<const Artifact>;
 
 // Helpers that build artifacts; they only fill fields.
