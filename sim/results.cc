@@ -85,7 +85,10 @@ std::vector<std::string_view> ChainBook::lines(ChainId chain) const {
 // ---- ProtocolResult ---------------------------------------------------------
 
 ProtocolResult::ProtocolResult(std::string name, std::size_t messages, std::vector<std::string> actors)
-    : protocol(std::move(name)), messages_(messages), actors_(std::move(actors)), cells_(messages_ * actors_.size(), 0) {}
+    : protocol(std::move(name)), messages_(messages), actors_(std::move(actors)), columns_(actors_.size()) {
+  if (messages_ > std::numeric_limits<std::uint32_t>::max())
+    throw std::length_error("more than 4 billion messages in one result");
+}
 
 std::optional<std::size_t> ProtocolResult::column(std::string_view actor) const {
   auto it = std::find(actors_.begin(), actors_.end(), actor);
@@ -93,52 +96,76 @@ std::optional<std::size_t> ProtocolResult::column(std::string_view actor) const 
   return static_cast<std::size_t>(it - actors_.begin());
 }
 
-std::size_t ProtocolResult::cell(int message, std::size_t column) const {
+void ProtocolResult::check(int message, std::size_t column) const {
   if (message < 1 || static_cast<std::size_t>(message) > messages_ || column >= actors_.size())
     throw std::out_of_range(fmt::format("no cell for message {}, column {} in the results of '{}'", message, column,
                                         protocol));
-  return (static_cast<std::size_t>(message) - 1) * actors_.size() + column;
+}
+
+namespace {
+template <typename Cells>
+auto lower_bound_message(Cells& cells, std::uint32_t message) {
+  return std::lower_bound(cells.begin(), cells.end(), message,
+                          [](const auto& cell, std::uint32_t m) { return cell.message < m; });
+}
+}  // namespace
+
+const ProtocolResult::Cell* ProtocolResult::find_cell(int message, std::size_t column) const {
+  check(message, column);
+  const auto& cells = columns_[column];
+  const auto it = lower_bound_message(cells, static_cast<std::uint32_t>(message));
+  return it != cells.end() && it->message == static_cast<std::uint32_t>(message) ? &*it : nullptr;
 }
 
 void ProtocolResult::set_readable(int message, std::size_t column, std::span<const std::string> how) {
   if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
-  const std::size_t c = cell(message, column);
-  cells_[c] = chains_.add(how) + 1;
+  check(message, column);
+  const Cell cell{static_cast<std::uint32_t>(message), chains_.add(how)};
+  auto& cells = columns_[column];
+  if (cells.empty() || cells.back().message < cell.message) {  // the usual order: message by message
+    cells.push_back(cell);
+    return;
+  }
+  const auto it = lower_bound_message(cells, cell.message);
+  if (it != cells.end() && it->message == cell.message) *it = cell;
+  else cells.insert(it, cell);
 }
 
 void ProtocolResult::set_unreadable(int message, std::size_t column) {
   if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
-  cells_[cell(message, column)] = 0;
+  check(message, column);
+  auto& cells = columns_[column];
+  const auto it = lower_bound_message(cells, static_cast<std::uint32_t>(message));
+  if (it != cells.end() && it->message == static_cast<std::uint32_t>(message)) cells.erase(it);
 }
 
 void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from, std::size_t from_column) {
   if (from.messages_ != messages_) throw std::logic_error("copy_column between results of different messages");
+  if (column >= actors_.size() || from_column >= from.actors_.size())
+    throw std::out_of_range(fmt::format("copy_column: no column {} in '{}' or {} in '{}'", column, protocol,
+                                        from_column, from.protocol));
+  if (&from == this && column == from_column) return;
+  columns_[column].clear();
   std::vector<std::string> how;
-  for (std::size_t m = 1; m <= messages_; ++m) {
-    const int id = static_cast<int>(m);
-    if (!from.readable(id, from_column)) {
-      set_unreadable(id, column);
-      continue;
-    }
+  for (const Cell& c : from.columns_[from_column]) {
+    const int id = static_cast<int>(c.message);
     how.clear();
     for (std::string_view line : from.how(id, from_column)) how.emplace_back(line);
     set_readable(id, column, how);
   }
+  columns_[column].shrink_to_fit();
 }
 
 std::vector<std::string_view> ProtocolResult::how(int message, std::size_t column) const {
-  if (!readable(message, column)) return {};
+  const Cell* cell = find_cell(message, column);
+  if (cell == nullptr) return {};
   if (chains_released_)
     throw std::logic_error(fmt::format("the chains of '{}' were released once written: message {} is readable, "
                                        "but how is no longer known", protocol, message));
-  return chains_.lines(cells_[cell(message, column)] - 1);
+  return chains_.lines(cell->chain);
 }
 
 void ProtocolResult::release_chains() {
-  if (chains_released_) return;
-  readable_.resize(cells_.size());
-  for (std::size_t c = 0; c < cells_.size(); ++c) readable_[c] = cells_[c] != 0;
-  decltype(cells_)().swap(cells_);
   chains_ = ChainBook();
   chains_released_ = true;
 }

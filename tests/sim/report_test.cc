@@ -240,6 +240,30 @@ TEST(StreamingReport, RefusesProtocolsOutOfOrderOrMissingAndTheSideBySideFormats
   EXPECT_THROW(StreamingReport(Format::kMarkdown, out), std::invalid_argument);
 }
 
+TEST(ProtocolResult, CellsSetInAnyOrderReadTheSameAndACopiedColumnReplacesTheOldOne) {
+  ProtocolResult pr("signal", 5, {"alice", "bob"});
+  pr.set_readable(4, 0, std::vector<std::string>{"four"});
+  pr.set_readable(2, 0, std::vector<std::string>{"two"});
+  pr.set_readable(5, 0, std::vector<std::string>{"five"});
+  pr.set_readable(2, 0, std::vector<std::string>{"two again"});  // replaces, no second cell
+  pr.set_unreadable(5, 0);
+  pr.set_unreadable(3, 0);  // already unreadable: nothing changes
+  EXPECT_EQ(pr.readers(2), (std::vector<std::string>{"alice"}));
+  EXPECT_FALSE(pr.readable(1, 0));
+  EXPECT_FALSE(pr.readable(5, 0));
+  EXPECT_EQ(pr.how(2, 0), (std::vector<std::string_view>{"two again"}));
+  EXPECT_EQ(pr.how(4, 0), (std::vector<std::string_view>{"four"}));
+  EXPECT_THROW(pr.readable(6, 0), std::out_of_range);
+  EXPECT_THROW(pr.readable(1, 2), std::out_of_range);
+
+  pr.set_readable(1, 1, std::vector<std::string>{"old"});
+  pr.copy_column(1, pr, 0);
+  EXPECT_FALSE(pr.readable(1, 1));  // what column 1 held before is gone
+  EXPECT_EQ(pr.how(2, 1), (std::vector<std::string_view>{"two again"}));
+  EXPECT_EQ(pr.how(4, 1), (std::vector<std::string_view>{"four"}));
+  EXPECT_EQ(pr.readings().size(), 10u);
+}
+
 TEST(ProtocolResult, ReleasedChainsKeepWhoReadsAndRefuseToSayHow) {
   ProtocolResult pr = sample_report().results[0];  // imessage: apple reads #1 through a chain
   const std::size_t apple = *pr.column("apple");
