@@ -163,10 +163,10 @@ void Closure::explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint3
     return;
   }
   explain(h.parent, stamp, seen, out);
-  std::vector<std::string_view> key_labels;
+  std::vector<std::string> key_labels;
   for (std::size_t k : h.keys) {
     explain(k, stamp, seen, out);
-    key_labels.push_back(held_[k].artifact->label.view());
+    key_labels.push_back(held_[k].artifact->label.str());
   }
   out.push_back(fmt::format("opened {} with {} -> {}", held_[h.parent].artifact->label,
                             fmt::join(key_labels, " + "), h.artifact->label));

@@ -66,7 +66,7 @@ Bytes encode(const Artifact& a, bool label_outside) {
               a.data.size() + a.secret.size());
   put_varint(out, static_cast<std::uint64_t>(a.kind));
   put_field(out, to_bytes(a.type));
-  if (!label_outside) put_field(out, to_bytes(a.label));
+  if (!label_outside) put_field(out, to_bytes(a.label.str()));
   put_field(out, a.key_id.bytes());
   put_varint(out, a.needs.size());
   for (const KeyId& id : a.needs) put_field(out, id.bytes());
@@ -131,11 +131,12 @@ std::vector<ArtifactPtr> open_aead_envelope(const Artifact& sealed, std::span<co
   VarintReader header(sealed.data);
   const auto at = header.varint();
   if (!at) return {};
-  std::optional<std::string_view> label;
+  std::optional<std::string> label;
   if (*at != 0) {
     const auto length = header.varint();
-    if (!length || *at - 1 > sealed.label.size() || *length > sealed.label.size() - (*at - 1)) return {};
-    label = std::string_view(sealed.label).substr(static_cast<std::size_t>(*at - 1), static_cast<std::size_t>(*length));
+    const std::string outer = sealed.label.str();
+    if (!length || *at - 1 > outer.size() || *length > outer.size() - (*at - 1)) return {};
+    label = outer.substr(static_cast<std::size_t>(*at - 1), static_cast<std::size_t>(*length));
   }
   const ByteView data(sealed.data);
   const std::size_t header_size = data.size() - header.left();
@@ -149,7 +150,7 @@ std::vector<ArtifactPtr> open_aead_envelope(const Artifact& sealed, std::span<co
 
 ArtifactPtr seal_envelope(Rng& rng, const Artifact& key, const Artifact& content, std::string type,
                           std::string label) {
-  const std::size_t at = content.label.empty() ? std::string::npos : label.find(content.label);
+  const std::size_t at = content.label.empty() ? std::string::npos : label.find(content.label.str());
   Bytes data;
   if (at == std::string::npos) {
     put_varint(data, 0);

@@ -142,7 +142,7 @@ std::vector<ArtifactPtr> open_prekey_artifact(const Artifact& sealed, std::span<
   auto sk = x3dh_respond(keys[0]->secret, keys[1]->secret, with_opk ? &keys[2]->secret : nullptr,
                          part->initiator_identity, part->base_key);
   if (!sk) return {};
-  const std::string session = after_prefix(sealed.label, kSessionPrefix);
+  const std::string session = after_prefix(sealed.label.str(), kSessionPrefix);
   return {
       make_root_key(fmt::format("first root key of the session {} (X3DH)", session), part->base_key, std::move(*sk))};
 }
@@ -155,7 +155,7 @@ std::vector<ArtifactPtr> open_header_artifact(const Artifact& sealed, std::span<
   auto dh = crypto::dh(keys[1]->secret, part->sender_ratchet_key);
   if (!dh) return {};
   RootStep step = root_step(keys[0]->secret, *dh);
-  const std::string chain = after_prefix(sealed.label, kHeaderPrefix);
+  const std::string chain = after_prefix(sealed.label.str(), kHeaderPrefix);
   return {make_chain_key(fmt::format("chain key of {}, n=0 (DH ratchet step)", chain), part->sender_ratchet_key,
                          step.chain),
           make_root_key(fmt::format("root key after {}", chain), part->sender_ratchet_key, std::move(step.root_key))};

@@ -1,7 +1,9 @@
 // The compact value types every artifact carries: Label and KeyId.
 #include "msgsim/evidence.h"
 
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -12,14 +14,14 @@ namespace {
 TEST(Label, HoldsItsTextAndCopiesAndMovesLikeAString) {
   const std::string text = "bob's iPhone message key, chain 3, n=17";
   Label a(text);
-  EXPECT_EQ(a.view(), text);
+  EXPECT_EQ(a.str(), text);
   EXPECT_EQ(a.size(), text.size());
   EXPECT_EQ(fmt::format("[{}]", a), "[" + text + "]");
   EXPECT_EQ(a.find("chain"), text.find("chain"));
 
   Label copy = a;
   EXPECT_EQ(copy, a);
-  EXPECT_NE(copy.view().data(), a.view().data());  // its own text
+  EXPECT_EQ(copy.str(), text);
 
   Label moved = std::move(copy);
   EXPECT_EQ(moved, a);
@@ -30,7 +32,46 @@ TEST(Label, HoldsItsTextAndCopiesAndMovesLikeAString) {
   moved = a;
   EXPECT_EQ(moved, a);
   EXPECT_TRUE(Label("").empty());
-  EXPECT_EQ(Label().view(), "");
+  EXPECT_EQ(Label().str(), "");
+  EXPECT_NE(Label("n=17"), Label("n=18"));
+  EXPECT_NE(Label("chain 3"), Label("chain 3 "));
+}
+
+// Labels are kept as tokens (phrases from a shared dictionary, digit runs
+// as values): every text must come back byte for byte, whatever its digits,
+// spaces and bytes.
+TEST(Label, GivesBackEveryTextExactly) {
+  const std::vector<std::string> texts = {
+      "0", "7", "007", "p0001's iPhone", "n=0", "chain 0000000000000000000000123 (25 digits)",
+      "123456789012", "1234567890123", "99999999999999999999", "  two  spaces  ", " ", "a", "\t\n",
+      "message 1 in alice's iPhone's Signal history", "Ali\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x94\x91 9",
+      std::string("with\0nul 42", 11), "18446744073709551615 and 18446744073709551616"};
+  for (const std::string& text : texts) {
+    const Label label(text);
+    EXPECT_EQ(label.str(), text);
+    EXPECT_EQ(label.size(), text.size());
+    EXPECT_EQ(fmt::format("{}", label), text);
+    EXPECT_EQ(label, Label(text));
+    EXPECT_EQ(label, std::string_view(text));
+    std::string out = "> ";
+    label.append_to(out);
+    EXPECT_EQ(out, "> " + text);
+  }
+}
+
+// Shorter than its text once phrases repeat: what the dictionary is for.
+TEST(Label, ManyLabelsOfTheSamePhrasesCompareAndPrintAlike) {
+  std::vector<Label> labels;
+  for (int n = 0; n < 2000; ++n)
+    labels.emplace_back(fmt::format("encrypted file on p{:04}'s iPhone (sending chain key, chain {}, n={})", n % 50,
+                                    n / 7, n));
+  for (int n = 0; n < 2000; ++n) {
+    EXPECT_EQ(labels[static_cast<std::size_t>(n)].str(),
+              fmt::format("encrypted file on p{:04}'s iPhone (sending chain key, chain {}, n={})", n % 50, n / 7, n));
+    if (n > 0) {
+      EXPECT_NE(labels[static_cast<std::size_t>(n)], labels[static_cast<std::size_t>(n - 1)]);
+    }
+  }
 }
 
 TEST(KeyId, KeepsFifteenBytesAndComparesByThem) {
