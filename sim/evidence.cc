@@ -1,7 +1,7 @@
 #include "msgsim/evidence.h"
 
-#include <array>
-#include <atomic>
+#include "phrases.h"
+
 #include <cstring>
 #include <functional>
 #include <ostream>
@@ -9,75 +9,11 @@
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace msgsim {
 
 namespace {
-
-// The dictionary of the stretches of label text without digits, shared by
-// every label of the process (a few thousand entries in a large run: the
-// phrases of the models around node names). Ids are handed out under a
-// mutex; spelling an id back reads the table without one: an id reaches a
-// thread only after the entry was written (through this mutex, or with the
-// label that holds it), and entries never move.
-class LabelWords {
- public:
-  static LabelWords& get() {
-    static LabelWords words;
-    return words;
-  }
-  LabelWords() = default;
-
-  std::uint32_t id(std::string_view run) {
-    struct Hash {
-      using is_transparent = void;
-      std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
-    // Each thread remembers the ids it used: the mutex is taken for a phrase
-    // new to this thread only.
-    thread_local std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> known;
-    if (const auto it = known.find(run); it != known.end()) return it->second;
-    std::lock_guard lock(mutex_);
-    auto [it, added] = ids_.try_emplace(std::string(run), next_);
-    if (added) {
-      if (next_ >> kChunkBits >= kChunks) throw std::length_error("too many distinct phrases in labels");
-      auto& chunk = chunks_[next_ >> kChunkBits];
-      if (chunk.load(std::memory_order_relaxed) == nullptr)
-        chunk.store(new std::atomic<const std::string*>[kChunk](), std::memory_order_release);
-      chunk.load(std::memory_order_relaxed)[next_ & kMask].store(&it->first, std::memory_order_release);
-      ++next_;
-    }
-    known.emplace(it->first, it->second);
-    return it->second;
-  }
-
-  ~LabelWords() {
-    for (auto& chunk : chunks_) delete[] chunk.load();
-  }
-  LabelWords(const LabelWords&) = delete;
-  LabelWords& operator=(const LabelWords&) = delete;
-
-  std::string_view text(std::uint32_t id) const {
-    const auto* chunk = chunks_[id >> kChunkBits].load(std::memory_order_acquire);
-    if (chunk == nullptr) throw std::logic_error("a label names a phrase that does not exist");
-    const std::string* s = chunk[id & kMask].load(std::memory_order_acquire);
-    if (s == nullptr) throw std::logic_error("a label names a phrase that does not exist");
-    return *s;
-  }
-
- private:
-  static constexpr std::uint32_t kChunkBits = 12;
-  static constexpr std::uint32_t kChunk = 1u << kChunkBits;
-  static constexpr std::uint32_t kMask = kChunk - 1;
-  static constexpr std::uint32_t kChunks = 1u << 16;  // 268 million phrases at most
-
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::uint32_t> ids_;  // nodes never move: entries point to their keys
-  std::uint32_t next_ = 0;
-  std::array<std::atomic<std::atomic<const std::string*>*>, kChunks> chunks_{};
-};
 
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -96,31 +32,13 @@ std::uint64_t get_varint(const unsigned char*& p) {
   }
 }
 
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-// Digit runs are cut in pieces of at most this many digits (a value below
-// 10^12 < 2^40, with the count in 4 bits and the kind in 1).
-constexpr std::size_t kMaxDigits = 12;
-
 }  // namespace
 
 Label::Label(std::string_view text) {
   if (text.empty()) return;
-  // Tokens: 2 x id for a phrase, 2 x (value x 16 + digits) + 1 for digits
-  // (the count keeps leading zeros).
   thread_local std::string tokens;
   tokens.clear();
-  for (std::size_t i = 0; i < text.size();) {
-    std::size_t j = i;
-    if (is_digit(text[i])) {
-      std::uint64_t value = 0;
-      while (j < text.size() && j - i < kMaxDigits && is_digit(text[j])) value = value * 10 + static_cast<std::uint64_t>(text[j++] - '0');
-      put_varint(tokens, ((value << 4 | (j - i)) << 1) | 1);
-    } else {
-      while (j < text.size() && !is_digit(text[j])) ++j;
-      put_varint(tokens, std::uint64_t{LabelWords::get().id(text.substr(i, j - i))} << 1);
-    }
-    i = j;
-  }
+  phrases::encode(text, tokens);
   std::string head;
   put_varint(head, text.size());
   put_varint(head, tokens.size());
@@ -166,26 +84,10 @@ std::size_t Label::size() const {
 
 void Label::append_to(std::string& out) const {
   if (data_ == nullptr) return;
-  const unsigned char* q = data_;
-  get_varint(q);  // the text's length
-  const std::uint64_t n = get_varint(q);
-  const unsigned char* const end = q + n;
-  const LabelWords& words = LabelWords::get();
-  while (q < end) {
-    const std::uint64_t token = get_varint(q);
-    if ((token & 1) == 0) {
-      out += words.text(static_cast<std::uint32_t>(token >> 1));
-      continue;
-    }
-    const std::size_t digits = static_cast<std::size_t>((token >> 1) & 15);
-    std::uint64_t value = token >> 5;
-    char buffer[kMaxDigits];
-    for (std::size_t k = digits; k-- > 0;) {
-      buffer[k] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    }
-    out.append(buffer, digits);
-  }
+  const unsigned char* p = data_;
+  get_varint(p);  // the text's length
+  const std::uint64_t n = get_varint(p);
+  phrases::decode(std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)), out);
 }
 
 std::string Label::str() const {

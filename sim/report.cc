@@ -229,7 +229,7 @@ class ReportGrid {
   bool readable(std::size_t protocol, const Message& m, std::size_t actor) const {
     return results_[protocol]->readable(m.id, columns_[protocol][actor]);
   }
-  std::vector<std::string_view> how(std::size_t protocol, const Message& m, std::size_t actor) const {
+  std::vector<std::string> how(std::size_t protocol, const Message& m, std::size_t actor) const {
     return results_[protocol]->how(m.id, columns_[protocol][actor]);
   }
 
@@ -372,7 +372,7 @@ void json_results(const ReportGrid& grid, std::size_t p, bool& first, Sink& sink
                      "    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
                      "      \"readable\": {},\n      \"how\": ",
                      protocol, m.id, actor_names[a], readable ? "true" : "false");
-      const std::vector<std::string_view> how = readable ? grid.how(p, m, a) : std::vector<std::string_view>{};
+      const std::vector<std::string> how = readable ? grid.how(p, m, a) : std::vector<std::string>{};
       if (how.empty()) {
         out_text += "[]";
       } else {
@@ -478,13 +478,13 @@ void render_csv(const ReportGrid& grid, Sink& sink) {
 struct Explanation {
   std::string actor;
   std::vector<const Message*> messages;
-  std::vector<std::string_view> how;
+  std::vector<std::string> how;
 };
 
 // A chain with every number replaced by '#': two chains with the same shape
 // went the same way (same kinds of keys, same places) and differ only in
 // message numbers and ticks.
-std::string chain_shape(const std::vector<std::string_view>& how) {
+std::string chain_shape(const std::vector<std::string>& how) {
   std::string out;
   for (const auto& step : how) {
     bool in_number = false;
@@ -511,7 +511,7 @@ std::vector<Explanation> outsider_readings(const ReportGrid& grid, std::size_t p
     for (std::size_t a = 0; a < grid.report().actors.size(); ++a) {
       const std::string& name = grid.report().actors[a].name;
       if (!grid.readable(protocol, m, a) || is_conversation_member(m, name)) continue;
-      std::vector<std::string_view> how = grid.how(protocol, m, a);
+      std::vector<std::string> how = grid.how(protocol, m, a);
       const auto [it, fresh] = group.emplace(std::make_pair(a, chain_shape(how)), out.size());
       if (fresh) {
         out.push_back({name, {&m}, std::move(how)});

@@ -1,5 +1,7 @@
 #include "msgsim/results.h"
 
+#include "phrases.h"
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -20,9 +22,9 @@ const char* to_string(ActorKind k) {
 // ---- ChainBook ------------------------------------------------------------
 
 ChainBook::ChainBook(const ChainBook& other) : line_ids_(other.line_ids_), starts_(other.starts_) {
-  // The views point into the other book's blocks: copy the text into ours,
+  // The views point into the other book's blocks: copy the tokens into ours,
   // in line-number order, so that every number keeps its line.
-  for (std::string_view line : other.text_) intern(line);
+  for (std::string_view tokens : other.text_) intern(tokens);
 }
 
 ChainBook& ChainBook::operator=(const ChainBook& other) {
@@ -30,24 +32,24 @@ ChainBook& ChainBook::operator=(const ChainBook& other) {
   return *this;
 }
 
-std::string_view ChainBook::keep(std::string_view line) {
-  if (blocks_.empty() || line.size() > block_capacity_ - block_used_) {
+std::string_view ChainBook::keep(std::string_view tokens) {
+  if (blocks_.empty() || tokens.size() > block_capacity_ - block_used_) {
     // Blocks double from 4 KiB (a book of one actor's column is small) to
     // 1 MiB; a line longer than that gets a block of its own.
-    block_capacity_ = std::max(std::min(kBlockSize, std::max<std::size_t>(4096, block_capacity_ * 2)), line.size());
+    block_capacity_ = std::max(std::min(kBlockSize, std::max<std::size_t>(4096, block_capacity_ * 2)), tokens.size());
     blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_capacity_));
     block_used_ = 0;
   }
   char* at = blocks_.back().get() + block_used_;
-  std::copy(line.begin(), line.end(), at);
-  block_used_ += line.size();
-  return {at, line.size()};
+  std::copy(tokens.begin(), tokens.end(), at);
+  block_used_ += tokens.size();
+  return {at, tokens.size()};
 }
 
-std::size_t ChainBook::slot_of(std::string_view line, std::size_t h) const {
+std::size_t ChainBook::slot_of(std::string_view tokens, std::size_t h) const {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask)
-    if (slots_[i] == kEmpty || text_[slots_[i]] == line) return i;
+    if (slots_[i] == kEmpty || text_[slots_[i]] == tokens) return i;
 }
 
 void ChainBook::grow_index() {
@@ -57,28 +59,43 @@ void ChainBook::grow_index() {
     if (id != kEmpty) slots_[slot_of(text_[id], std::hash<std::string_view>{}(text_[id]))] = id;
 }
 
-std::uint32_t ChainBook::intern(std::string_view line) {
+std::uint32_t ChainBook::intern(std::string_view tokens) {
   // Load at most one half: probes stay short.
   if ((text_.size() + 1) * 2 > slots_.size()) grow_index();
-  const std::size_t slot = slot_of(line, std::hash<std::string_view>{}(line));
+  const std::size_t slot = slot_of(tokens, std::hash<std::string_view>{}(tokens));
   if (slots_[slot] != kEmpty) return slots_[slot];
   if (text_.size() >= kEmpty) throw std::length_error("too many distinct lines");
   const auto id = static_cast<std::uint32_t>(text_.size());
-  text_.push_back(keep(line));
+  text_.push_back(keep(tokens));
   slots_[slot] = id;
   return id;
 }
 
 ChainBook::ChainId ChainBook::add(std::span<const std::string> lines) {
-  for (const std::string& line : lines) line_ids_.push_back(intern(line));
+  // Equal lines have equal tokens (phrases.h): the index compares tokens.
+  std::string tokens;
+  for (const std::string& line : lines) {
+    tokens.clear();
+    phrases::encode(line, tokens);
+    line_ids_.push_back(intern(tokens));
+  }
   if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
   starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
   return static_cast<ChainId>(size() - 1);
 }
 
-std::vector<std::string_view> ChainBook::lines(ChainId chain) const {
-  std::vector<std::string_view> out;
-  for (std::uint32_t i = starts_.at(chain); i < starts_.at(chain + 1); ++i) out.emplace_back(text_[line_ids_[i]]);
+ChainBook::ChainId ChainBook::add(const ChainBook& other, ChainId chain) {
+  for (std::uint32_t i = other.starts_.at(chain); i < other.starts_.at(chain + 1); ++i)
+    line_ids_.push_back(intern(other.text_[other.line_ids_[i]]));
+  if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
+  starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
+  return static_cast<ChainId>(size() - 1);
+}
+
+std::vector<std::string> ChainBook::lines(ChainId chain) const {
+  std::vector<std::string> out;
+  for (std::uint32_t i = starts_.at(chain); i < starts_.at(chain + 1); ++i)
+    phrases::decode(text_[line_ids_[i]], out.emplace_back());
   return out;
 }
 
@@ -145,18 +162,16 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
     throw std::out_of_range(fmt::format("copy_column: no column {} in '{}' or {} in '{}'", column, protocol,
                                         from_column, from.protocol));
   if (&from == this && column == from_column) return;
-  columns_[column].clear();
-  std::vector<std::string> how;
-  for (const Cell& c : from.columns_[from_column]) {
-    const int id = static_cast<int>(c.message);
-    how.clear();
-    for (std::string_view line : from.how(id, from_column)) how.emplace_back(line);
-    set_readable(id, column, how);
-  }
+  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
+  if (from.chains_released_ && !from.columns_[from_column].empty())
+    throw std::logic_error(fmt::format("the chains of '{}' were released once written", from.protocol));
+  auto& cells = columns_[column];
+  cells.clear();
+  for (const Cell& c : from.columns_[from_column]) cells.push_back({c.message, chains_.add(from.chains_, c.chain)});
   columns_[column].shrink_to_fit();
 }
 
-std::vector<std::string_view> ProtocolResult::how(int message, std::size_t column) const {
+std::vector<std::string> ProtocolResult::how(int message, std::size_t column) const {
   const Cell* cell = find_cell(message, column);
   if (cell == nullptr) return {};
   if (chains_released_)
@@ -175,7 +190,7 @@ Reading ProtocolResult::at(int message, std::size_t column) const {
   r.message = message;
   r.actor = actors_.at(column);
   r.readable = readable(message, column);
-  for (std::string_view line : how(message, column)) r.how.emplace_back(line);
+  r.how = how(message, column);
   return r;
 }
 

@@ -196,6 +196,28 @@ TEST(ProtocolResult, KeepsEachDistinctLineOnce) {
   EXPECT_EQ(copy->at(1, 1).how, one);
   copy->set_readable(1, 0, one);
   EXPECT_EQ(copy->chains().distinct_lines(), 3u);
+
+  // A column copied from another result brings its lines, each once.
+  ProtocolResult grid("imessage", 2, {"alice", "apple"});
+  grid.set_readable(2, 0, two);
+  grid.copy_column(1, *copy, 1);
+  EXPECT_EQ(grid.how(1, 1), one);
+  EXPECT_EQ(grid.how(2, 1), two);
+  EXPECT_EQ(grid.how(2, 0), two);
+  EXPECT_EQ(grid.chains().distinct_lines(), 3u);
+}
+
+TEST(ChainBook, GivesBackEachLineExactly) {
+  ChainBook book;
+  const std::vector<std::string> chain = {"received by p0002's iPhone (t=17): Signal message 12 (n=0, 007)", "",
+                                          "opened x with y -> text of message 12", "  spaced  ",
+                                          "t\u00e9l\u00e9phone de Ren\u00e9e 2026-11-30"};
+  const ChainBook::ChainId id = book.add(chain);
+  EXPECT_EQ(book.lines(id), chain);
+  EXPECT_EQ(book.add(chain), id + 1);  // a chain per cell; its lines are shared
+  EXPECT_EQ(book.distinct_lines(), chain.size());
+  ChainBook other;
+  EXPECT_EQ(other.lines(other.add(book, id)), chain);
 }
 
 TEST(Render, RefusesAReportWithoutResultsForAProtocol) {
@@ -251,16 +273,16 @@ TEST(ProtocolResult, CellsSetInAnyOrderReadTheSameAndACopiedColumnReplacesTheOld
   EXPECT_EQ(pr.readers(2), (std::vector<std::string>{"alice"}));
   EXPECT_FALSE(pr.readable(1, 0));
   EXPECT_FALSE(pr.readable(5, 0));
-  EXPECT_EQ(pr.how(2, 0), (std::vector<std::string_view>{"two again"}));
-  EXPECT_EQ(pr.how(4, 0), (std::vector<std::string_view>{"four"}));
+  EXPECT_EQ(pr.how(2, 0), (std::vector<std::string>{"two again"}));
+  EXPECT_EQ(pr.how(4, 0), (std::vector<std::string>{"four"}));
   EXPECT_THROW(pr.readable(6, 0), std::out_of_range);
   EXPECT_THROW(pr.readable(1, 2), std::out_of_range);
 
   pr.set_readable(1, 1, std::vector<std::string>{"old"});
   pr.copy_column(1, pr, 0);
   EXPECT_FALSE(pr.readable(1, 1));  // what column 1 held before is gone
-  EXPECT_EQ(pr.how(2, 1), (std::vector<std::string_view>{"two again"}));
-  EXPECT_EQ(pr.how(4, 1), (std::vector<std::string_view>{"four"}));
+  EXPECT_EQ(pr.how(2, 1), (std::vector<std::string>{"two again"}));
+  EXPECT_EQ(pr.how(4, 1), (std::vector<std::string>{"four"}));
   EXPECT_EQ(pr.readings().size(), 10u);
 }
 
