@@ -34,19 +34,30 @@ namespace {
 // snapshot finds is the store, which forgets it.)
 enum class Event { kStored, kHandled, kSent, kReceived, kRelayed };
 
-// One line of a node's journal, or one capture of an adversary: which
-// artifact (its sequence number), how it came (a description's number) and
-// when (the number of the tick among the run's ticks). 12 bytes: a large
-// run has tens of millions of them.
+// One capture of an adversary: which artifact (its sequence number), how it
+// came (a description's number) and when (the number of the tick among the
+// run's ticks). 12 bytes: a large run has millions of them.
 struct Entry {
   static constexpr std::uint32_t kNoTick = UINT32_MAX;
   std::uint32_t tick = 0;
   std::uint32_t artifact = 0;
   std::uint32_t how = 0;
 };
-// A deque, not a vector: it grows by blocks, so a journal holds no spare
+// One line of a node's journal: which artifact, and the tick's number and
+// the Event in one word (a node's journal says how from the Event alone:
+// "received by bob's iPhone"). 8 bytes: a large run has tens of millions.
+struct Line {
+  static constexpr unsigned kEventBits = 3;
+  static constexpr std::uint32_t kMaxTicks = std::uint32_t{1} << (32 - kEventBits);
+  std::uint32_t tick_event = 0;
+  std::uint32_t artifact = 0;
+  std::uint32_t tick() const { return tick_event >> kEventBits; }
+  std::size_t event() const { return tick_event & ((1u << kEventBits) - 1); }
+};
+// Deques, not vectors: they grow by blocks, so a journal holds no spare
 // capacity of up to its own size.
-using Journal = std::deque<Entry>;
+using Journal = std::deque<Line>;
+using Captures = std::deque<Entry>;
 
 // A live observer installed by a continuous power (intercept, tap, exploit).
 struct Observer {
@@ -164,7 +175,7 @@ struct Simulation::Impl final : Context {
   std::deque<ArtifactPtr> artifacts;  // a deque: millions of them, and no copy of all as it grows
   std::vector<std::map<std::uint32_t, ArtifactPtr>> stores;  // per node: what it holds now
   std::vector<Journal> journals;                             // per node: everything it saw
-  std::vector<Journal> captured;                             // per adversary
+  std::vector<Captures> captured;                            // per adversary
   // The descriptions journals and captures name, each kept once (a deque:
   // its strings never move), and numbered.
   std::deque<std::string> texts;
@@ -209,7 +220,7 @@ struct Simulation::Impl final : Context {
   // The number of the current tick (the last in `ticks`).
   std::uint32_t tick_number() {
     if (ticks.empty() || ticks.back() != tick) {
-      if (ticks.size() >= Entry::kNoTick) throw std::length_error("more than 4 billion ticks in one run");
+      if (ticks.size() >= Line::kMaxTicks) throw std::length_error("more than 536 million ticks in one run");
       ticks.push_back(tick);
     }
     return static_cast<std::uint32_t>(ticks.size() - 1);
@@ -246,7 +257,8 @@ struct Simulation::Impl final : Context {
   // Numbers `a` (on first sight) and journals it; returns its number.
   std::uint32_t journal(NodeId node, const ArtifactPtr& a, Event e) {
     const std::uint32_t n = number(a);
-    journals.at(node).push_back({tick_number(), n, journal_how[node][static_cast<std::size_t>(e)]});
+    static_assert(static_cast<unsigned>(Event::kRelayed) < (1u << Line::kEventBits));
+    journals.at(node).push_back({tick_number() << Line::kEventBits | static_cast<std::uint32_t>(e), n});
     for (const Observer& o : node_observers[node])
       if (o.active(tick)) captured[o.adversary].push_back({tick_number(), n, o.how});
     return n;
@@ -452,20 +464,22 @@ struct Simulation::Impl final : Context {
 
   // What each actor starts from, handed to `add` one by one.
   void initial(const Actor& actor, const std::function<void(Capture)>& add) const {
-    auto from = [&](const Journal& entries) {
-      for (const Entry& e : entries)
-        add({artifacts[e.artifact], hows[e.how], e.tick == Entry::kNoTick ? Capture::kNoTick : ticks[e.tick]});
+    auto from_journal = [&](NodeId node) {
+      for (const Line& l : journals[node])
+        add({artifacts[l.artifact], hows[journal_how[node][l.event()]], ticks[l.tick()]});
     };
     switch (actor.kind) {
       case ActorKind::kParty:
-        for (NodeId d : w.devices_of(actor.name)) from(journals[d]);
+        for (NodeId d : w.devices_of(actor.name)) from_journal(d);
         break;
       case ActorKind::kProvider:
-        if (auto s = w.server(actor.name)) from(journals[*s]);
+        if (auto s = w.server(actor.name)) from_journal(*s);
         break;
       case ActorKind::kAdversary:
         for (std::size_t i = 0; i < sc.adversaries.size(); ++i)
-          if (sc.adversaries[i].name == actor.name) from(captured[i]);
+          if (sc.adversaries[i].name == actor.name)
+            for (const Entry& e : captured[i])
+              add({artifacts[e.artifact], hows[e.how], e.tick == Entry::kNoTick ? Capture::kNoTick : ticks[e.tick]});
         break;
     }
   }
