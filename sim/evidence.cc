@@ -123,6 +123,48 @@ KeyId make_key_id(std::string_view domain, ByteView public_material) {
   return KeyId::from(crypto::digest16(domain, public_material));
 }
 
+KeyIds::KeyIds(std::span<const KeyId> ids) : size_(static_cast<std::uint32_t>(ids.size())) {
+  if (ids.size() > UINT32_MAX) throw std::length_error("too many key ids");
+  if (size_ == 1) {
+    one_ = ids[0];
+  } else if (size_ > 1) {
+    many_ = new KeyId[size_];
+    std::copy(ids.begin(), ids.end(), many_);
+  }
+}
+
+KeyIds& KeyIds::operator=(const KeyIds& other) {
+  if (this != &other) *this = KeyIds(other);
+  return *this;
+}
+
+KeyIds::KeyIds(KeyIds&& other) noexcept : size_(std::exchange(other.size_, 0)) {
+  if (size_ <= 1) one_ = other.one_;
+  else many_ = other.many_;
+  other.one_ = KeyId();
+}
+
+KeyIds& KeyIds::operator=(KeyIds&& other) noexcept {
+  if (this != &other) {
+    if (size_ > 1) delete[] many_;
+    size_ = std::exchange(other.size_, 0);
+    if (size_ <= 1) one_ = other.one_;
+    else many_ = other.many_;
+    other.one_ = KeyId();
+  }
+  return *this;
+}
+
+KeyIds::~KeyIds() {
+  if (size_ > 1) delete[] many_;
+}
+
+void KeyIds::push_back(const KeyId& id) {
+  std::vector<KeyId> all(begin(), end());
+  all.push_back(id);
+  *this = KeyIds(all);
+}
+
 std::string short_id(const KeyId& id) { return hex(id.bytes().first(std::min<std::size_t>(id.size(), 4))); }
 
 std::string_view intern_type(std::string_view type) {
@@ -151,7 +193,7 @@ ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes s
   return a;
 }
 
-ArtifactPtr make_sealed(std::string_view type, Label label, std::vector<KeyId> needs, Bytes ciphertext) {
+ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes ciphertext) {
   if (needs.empty()) throw std::invalid_argument("make_sealed: a sealed artifact needs at least one key");
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kSealed;

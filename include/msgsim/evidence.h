@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -61,6 +62,39 @@ struct KeyIdHash {
   std::size_t operator()(const KeyId& id) const noexcept;
 };
 KeyId make_key_id(std::string_view domain, ByteView public_material);
+
+// The ids a sealed artifact needs, in order. Most need one key: that one is
+// held inline (24 bytes, like an empty vector, but no allocation); more are
+// on the heap.
+class KeyIds {
+ public:
+  KeyIds() = default;
+  KeyIds(std::initializer_list<KeyId> ids) : KeyIds(std::span<const KeyId>(ids.begin(), ids.size())) {}
+  KeyIds(const std::vector<KeyId>& ids) : KeyIds(std::span<const KeyId>(ids)) {}  // NOLINT: implicit
+  explicit KeyIds(std::span<const KeyId> ids);
+  KeyIds(const KeyIds& other) : KeyIds(std::span<const KeyId>(other.begin(), other.size())) {}
+  KeyIds& operator=(const KeyIds& other);
+  KeyIds(KeyIds&& other) noexcept;
+  KeyIds& operator=(KeyIds&& other) noexcept;
+  ~KeyIds();
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const KeyId* begin() const { return size_ <= 1 ? &one_ : many_; }
+  const KeyId* end() const { return begin() + size_; }
+  const KeyId& operator[](std::size_t i) const { return begin()[i]; }
+  void push_back(const KeyId& id);
+  friend bool operator==(const KeyIds& a, const KeyIds& b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+
+ private:
+  union {
+    KeyId one_{};      // size_ <= 1
+    KeyId* many_;      // size_ >= 2: new KeyId[size_]
+  };
+  std::uint32_t size_ = 0;
+};
+static_assert(sizeof(void*) != 8 || sizeof(KeyIds) == 24);
+
 // Short printable form for debugging: 8 hex digits.
 std::string short_id(const KeyId& id);
 
@@ -113,7 +147,7 @@ struct Artifact {
   std::string_view type;  // which Opener handles it, e.g. "imessage.payload"; namespaced by model; interned
   Label label;         // plain words for explanations: "bob's iPhone encryption key"
   KeyId key_id;        // kKey: the id this key answers to
-  std::vector<KeyId> needs;  // kSealed: every one of these is needed to open it
+  KeyIds needs;        // kSealed: every one of these is needed to open it
   Bytes data;          // ciphertext, public part of a key, or plaintext text
   SecretBytes secret;  // kKey only
   // Reserved for the engine, not evidence: the run that journals this
@@ -132,7 +166,7 @@ using ArtifactPtr = std::shared_ptr<const Artifact>;
 
 // Helpers that build artifacts; they only fill fields.
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data = {});
-ArtifactPtr make_sealed(std::string_view type, Label label, std::vector<KeyId> needs, Bytes ciphertext);
+ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes ciphertext);
 // The one lasting copy of an artifact type's name (types are few, artifacts
 // millions): what Artifact::type points to. Thread-safe.
 std::string_view intern_type(std::string_view type);

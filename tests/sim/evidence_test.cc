@@ -97,5 +97,39 @@ TEST(KeyId, KeepsFifteenBytesAndComparesByThem) {
   EXPECT_EQ(short_id(a).size(), 8u);
 }
 
+TEST(KeyIds, HoldsNoneOneOrManyInOrderAndCopiesAndMoves) {
+  const KeyId a = make_key_id("test", to_bytes("a"));
+  const KeyId b = make_key_id("test", to_bytes("b"));
+  const KeyId c = make_key_id("test", to_bytes("c"));
+  KeyIds ids;
+  EXPECT_TRUE(ids.empty());
+  EXPECT_EQ(ids.begin(), ids.end());
+  ids.push_back(a);
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0], a);
+  ids.push_back(b);
+  ids.push_back(c);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(std::vector<KeyId>(ids.begin(), ids.end()), (std::vector<KeyId>{a, b, c}));
+  EXPECT_EQ(ids, (KeyIds{a, b, c}));
+  EXPECT_FALSE(ids == (KeyIds{a, c, b}));
+  EXPECT_FALSE(ids == (KeyIds{a}));
+
+  KeyIds copy = ids;
+  EXPECT_EQ(copy, ids);
+  KeyIds moved = std::move(copy);
+  EXPECT_EQ(moved, ids);
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): a moved-from list is empty
+  moved = KeyIds{b};
+  EXPECT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0], b);
+  moved = ids;
+  EXPECT_EQ(moved, ids);
+  KeyIds one{c};
+  one = std::move(moved);
+  EXPECT_EQ(one, ids);
+  EXPECT_EQ(KeyIds(std::vector<KeyId>{b, a}), (KeyIds{b, a}));
+}
+
 }  // namespace
 }  // namespace msgsim
