@@ -13,26 +13,8 @@
 
 namespace msgsim {
 
-namespace {
-
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>(static_cast<unsigned char>(v | 0x80));
-    v >>= 7;
-  }
-  out += static_cast<char>(static_cast<unsigned char>(v));
-}
-
-std::uint64_t get_varint(const unsigned char*& p) {
-  std::uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    const unsigned char b = *p++;
-    v |= std::uint64_t{b & 0x7Fu} << shift;
-    if ((b & 0x80u) == 0) return v;
-  }
-}
-
-}  // namespace
+using phrases::get_varint;
+using phrases::put_varint;
 
 Label::Label(std::string_view text) {
   if (text.empty()) return;

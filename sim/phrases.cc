@@ -75,6 +75,13 @@ class Dictionary {
   std::array<std::atomic<std::atomic<const std::string*>*>, kChunks> chunks_{};
 };
 
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// Digit runs are cut in pieces of at most this many digits (a value below
+// 10^12 < 2^40, with the count in 4 bits and the kind in 1).
+constexpr std::size_t kMaxDigits = 12;
+
+}  // namespace
+
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
     out += static_cast<char>(static_cast<unsigned char>(v | 0x80));
@@ -91,14 +98,6 @@ std::uint64_t get_varint(const unsigned char*& p) {
     if ((b & 0x80u) == 0) return v;
   }
 }
-
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-// Digit runs are cut in pieces of at most this many digits (a value below
-// 10^12 < 2^40, with the count in 4 bits and the kind in 1).
-constexpr std::size_t kMaxDigits = 12;
-
-}  // namespace
-
 
 void encode(std::string_view text, std::string& tokens) {
   // Tokens (varints): 2 x id for a stretch without digits, 2 x (value x 16 +

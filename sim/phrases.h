@@ -12,10 +12,16 @@
 // Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace msgsim::phrases {
+
+// Varints (7 bits a byte, low bits first), as the tokens are written; also
+// for the lengths that go with them.
+void put_varint(std::string& out, std::uint64_t v);
+std::uint64_t get_varint(const unsigned char*& p);
 
 // Appends the tokens of `text` to `tokens`.
 void encode(std::string_view text, std::string& tokens);
