@@ -49,24 +49,38 @@ std::optional<Bytes> Reader::framed() {
   return out;
 }
 
-SecretBytes::SecretBytes(Bytes b) : n_(b.size()) {
-  if (n_ == 0) return;
-  p_ = std::make_unique_for_overwrite<std::uint8_t[]>(n_);
-  std::memcpy(p_.get(), b.data(), n_);
+SecretBytes::SecretBytes(Bytes b) {
+  if (b.empty()) return;
+  if (b.size() > UINT32_MAX) throw std::length_error("a secret over 4 GB");
+  const auto n = static_cast<std::uint32_t>(b.size());
+  p_ = new std::uint8_t[kHeader + n];
+  std::memcpy(p_, &n, kHeader);
+  std::memcpy(p_ + kHeader, b.data(), n);
   sodium_memzero(b.data(), b.size());
+}
+
+std::size_t SecretBytes::size() const {
+  if (p_ == nullptr) return 0;
+  std::uint32_t n = 0;
+  std::memcpy(&n, p_, kHeader);
+  return n;
 }
 
 SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   if (this != &o) {
-    if (n_ != 0) sodium_memzero(p_.get(), n_);
-    p_ = std::move(o.p_);
-    n_ = std::exchange(o.n_, 0);
+    release();
+    p_ = std::exchange(o.p_, nullptr);
   }
   return *this;
 }
 
-SecretBytes::~SecretBytes() {
-  if (n_ != 0) sodium_memzero(p_.get(), n_);
+SecretBytes::~SecretBytes() { release(); }
+
+void SecretBytes::release() noexcept {
+  if (p_ == nullptr) return;
+  sodium_memzero(p_ + kHeader, size());
+  delete[] p_;
+  p_ = nullptr;
 }
 
 std::string SecretBytes::fingerprint() const {

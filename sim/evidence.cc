@@ -149,7 +149,8 @@ void KeyIds::push_back(const KeyId& id) {
 
 std::string short_id(const KeyId& id) { return hex(id.bytes().first(std::min<std::size_t>(id.size(), 4))); }
 
-std::string_view intern_type(std::string_view type) {
+namespace {
+const std::string& interned(std::string_view type) {
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -163,11 +164,16 @@ std::string_view intern_type(std::string_view type) {
   std::unique_lock lock(mutex);
   return *types.emplace(type).first;
 }
+}  // namespace
+
+std::string_view intern_type(std::string_view type) { return interned(type); }
+
+TypeName::TypeName(std::string_view name) : name_(&interned(name)) {}
 
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data) {
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kKey;
-  a->type = intern_type(type);
+  a->type = TypeName(type);
   a->label = std::move(label);
   a->key_id = std::move(id);
   a->secret = std::move(secret);
@@ -179,7 +185,7 @@ ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes 
   if (needs.empty()) throw std::invalid_argument("make_sealed: a sealed artifact needs at least one key");
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kSealed;
-  a->type = intern_type(type);
+  a->type = TypeName(type);
   a->label = std::move(label);
   a->needs = std::move(needs);
   a->data = std::move(ciphertext);
@@ -189,7 +195,7 @@ ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes 
 ArtifactPtr make_plaintext(Label label, int message_id, std::string text) {
   auto a = std::make_shared<Artifact>();
   a->kind = ArtifactKind::kPlaintext;
-  a->type = "plaintext";
+  a->type = TypeName("plaintext");
   a->label = std::move(label);
   a->message_id = message_id;
   a->data = to_bytes(text);

@@ -55,23 +55,24 @@ class SecretBytes {
   explicit SecretBytes(Bytes b);
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
-  SecretBytes(SecretBytes&& o) noexcept : p_(std::move(o.p_)), n_(std::exchange(o.n_, 0)) {}
+  SecretBytes(SecretBytes&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
   SecretBytes& operator=(SecretBytes&& o) noexcept;
   ~SecretBytes();
 
   SecretBytes clone() const { return SecretBytes(Bytes(view().begin(), view().end())); }
-  ByteView view() const { return ByteView(p_.get(), n_); }
-  std::size_t size() const { return n_; }
-  bool empty() const { return n_ == 0; }
+  ByteView view() const { return ByteView(p_ == nullptr ? nullptr : p_ + kHeader, size()); }
+  std::size_t size() const;
+  bool empty() const { return p_ == nullptr; }
   // A short, one-way fingerprint ("k:3fa2c1d0") for logs and explanations.
   std::string fingerprint() const;
   friend bool operator==(const SecretBytes& a, const SecretBytes& b);
 
  private:
-  // Exactly sized, and 16 bytes rather than a vector's 24: a run holds
-  // millions of keys.
-  std::unique_ptr<std::uint8_t[]> p_;
-  std::size_t n_ = 0;
+  // One pointer (a vector is 24 bytes; a run holds millions of keys) to the
+  // length (4 bytes), then the bytes; null when empty.
+  static constexpr std::size_t kHeader = 4;
+  void release() noexcept;  // wipes and frees
+  std::uint8_t* p_ = nullptr;
 };
 
 // Randomness, passed in. Not thread-safe: one Rng per thread of work.

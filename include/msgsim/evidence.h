@@ -135,6 +135,22 @@ class Label {
 };
 std::ostream& operator<<(std::ostream& out, const Label& label);
 
+// An artifact type's name ("imessage.payload"), kept once for the whole
+// process (types are few, artifacts millions): one pointer in the artifact.
+class TypeName {
+ public:
+  TypeName() = default;                   // ""
+  explicit TypeName(std::string_view name);  // thread-safe
+  std::string_view view() const { return name_ != nullptr ? std::string_view(*name_) : std::string_view(); }
+  operator std::string_view() const { return view(); }  // NOLINT: implicit by design
+  std::size_t size() const { return view().size(); }
+  friend bool operator==(const TypeName& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const TypeName& a, const TypeName& b) { return a.view() == b.view(); }
+
+ private:
+  const std::string* name_ = nullptr;
+};
+
 enum class ArtifactKind : std::uint8_t {
   kKey,        // key material: `secret` (+ public `data`, e.g. the public key or a chain index)
   kSealed,     // ciphertext: opens with the keys in `needs`, via the Opener for `type`
@@ -144,7 +160,7 @@ enum class ArtifactKind : std::uint8_t {
 struct Artifact {
   ArtifactKind kind = ArtifactKind::kSealed;
   int message_id = 0;  // kPlaintext: the scenario message (1-based)
-  std::string_view type;  // which Opener handles it, e.g. "imessage.payload"; namespaced by model; interned
+  TypeName type;       // which Opener handles it, e.g. "imessage.payload"; namespaced by model
   Label label;         // plain words for explanations: "bob's iPhone encryption key"
   KeyId key_id;        // kKey: the id this key answers to
   KeyIds needs;        // kSealed: every one of these is needed to open it
@@ -159,16 +175,16 @@ struct Artifact {
   std::size_t byte_size() const { return data.size() + secret.size(); }
 };
 // A run holds millions of artifacts, each in one allocation with its
-// shared_ptr count (make_shared): at most 120 bytes here keeps that
-// allocation in glibc's 144-byte bin rather than the 160-byte one.
-static_assert(sizeof(void*) != 8 || sizeof(Artifact) <= 120, "Artifact grew past 120 bytes");
+// shared_ptr count (make_shared): at most 104 bytes here keeps that
+// allocation in glibc's 128-byte bin rather than a larger one.
+static_assert(sizeof(void*) != 8 || sizeof(Artifact) <= 104, "Artifact grew past 104 bytes");
 using ArtifactPtr = std::shared_ptr<const Artifact>;
 
 // Helpers that build artifacts; they only fill fields.
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data = {});
 ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes ciphertext);
-// The one lasting copy of an artifact type's name (types are few, artifacts
-// millions): what Artifact::type points to. Thread-safe.
+// The one lasting copy of an artifact type's name: what TypeName points to.
+// Thread-safe.
 std::string_view intern_type(std::string_view type);
 ArtifactPtr make_plaintext(Label label, int message_id, std::string text);
 
@@ -191,6 +207,14 @@ class OpenerRegistry {
 };
 
 }  // namespace msgsim
+
+template <>
+struct fmt::formatter<msgsim::TypeName> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const msgsim::TypeName& type, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(type.view(), ctx);
+  }
+};
 
 template <>
 struct fmt::formatter<msgsim::Label> : fmt::formatter<std::string_view> {

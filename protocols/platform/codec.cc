@@ -102,7 +102,7 @@ ArtifactPtr decode(ByteView bytes, std::optional<std::string_view> outside_label
   auto message_id = r.varint();
   if (!data || !secret || !message_id || *message_id > UINT32_MAX || !r.done()) return nullptr;
   a->kind = static_cast<ArtifactKind>(*kind);
-  a->type = intern_type(to_string(*type));
+  a->type = TypeName(to_string(*type));
   a->label = std::move(*label);
   a->key_id = KeyId::from(*key_id);
   a->data.assign(data->begin(), data->end());
