@@ -663,8 +663,6 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   // the earlier evidence back. (Letting plays go first wins little time: at
   // 100,000 generated messages, -j 2, 99 s and 1.9 GB against 102 s and
   // 1.4 GB this way, before the evidence shrank.)
-  const auto play_priority = WorkQueue::kLater;
-  const auto close_priority = WorkQueue::kFirst;
 
   auto play = [&](std::size_t i) {
     const ModelInfo* m = models[i];
@@ -683,10 +681,10 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     if (report.actors.empty()) finish(i);
     // Adversaries and providers first: they hold the most evidence, and the
     // longest tasks should start early.
-    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(close_priority, [&, i, a] { close_actor(i, a); });
+    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(WorkQueue::kFirst, [&, i, a] { close_actor(i, a); });
   };
 
-  for (std::size_t i = 0; i < models.size(); ++i) work.push(play_priority, [&, i] { play(i); });
+  for (std::size_t i = 0; i < models.size(); ++i) work.push(WorkQueue::kLater, [&, i] { play(i); });
   work.run(jobs);
   report_progress(true);
 

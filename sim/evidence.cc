@@ -166,8 +166,6 @@ const std::string& interned(std::string_view type) {
 }
 }  // namespace
 
-std::string_view intern_type(std::string_view type) { return interned(type); }
-
 TypeName::TypeName(std::string_view name) : name_(&interned(name)) {}
 
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data) {

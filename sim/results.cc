@@ -71,6 +71,12 @@ std::uint32_t ChainBook::intern(std::string_view tokens) {
   return id;
 }
 
+ChainBook::ChainId ChainBook::end_chain() {
+  if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
+  starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
+  return static_cast<ChainId>(size() - 1);
+}
+
 ChainBook::ChainId ChainBook::add(std::span<const std::string> lines) {
   // Equal lines have equal tokens (phrases.h): the index compares tokens.
   std::string tokens;
@@ -79,17 +85,13 @@ ChainBook::ChainId ChainBook::add(std::span<const std::string> lines) {
     phrases::encode(line, tokens);
     line_ids_.push_back(intern(tokens));
   }
-  if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
-  starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
-  return static_cast<ChainId>(size() - 1);
+  return end_chain();
 }
 
 ChainBook::ChainId ChainBook::add(const ChainBook& other, ChainId chain) {
   for (std::uint32_t i = other.starts_.at(chain); i < other.starts_.at(chain + 1); ++i)
     line_ids_.push_back(intern(other.text_[other.line_ids_[i]]));
-  if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
-  starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
-  return static_cast<ChainId>(size() - 1);
+  return end_chain();
 }
 
 std::vector<std::string> ChainBook::lines(ChainId chain) const {
@@ -111,6 +113,10 @@ std::optional<std::size_t> ProtocolResult::column(std::string_view actor) const 
   auto it = std::find(actors_.begin(), actors_.end(), actor);
   if (it == actors_.end()) return std::nullopt;
   return static_cast<std::size_t>(it - actors_.begin());
+}
+
+void ProtocolResult::check_writable() const {
+  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
 }
 
 void ProtocolResult::check(int message, std::size_t column) const {
@@ -135,7 +141,7 @@ const ProtocolResult::Cell* ProtocolResult::find_cell(int message, std::size_t c
 }
 
 void ProtocolResult::set_readable(int message, std::size_t column, std::span<const std::string> how) {
-  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
+  check_writable();
   check(message, column);
   const Cell cell{static_cast<std::uint32_t>(message), chains_.add(how)};
   auto& cells = columns_[column];
@@ -149,7 +155,7 @@ void ProtocolResult::set_readable(int message, std::size_t column, std::span<con
 }
 
 void ProtocolResult::set_unreadable(int message, std::size_t column) {
-  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
+  check_writable();
   check(message, column);
   auto& cells = columns_[column];
   const auto it = lower_bound_message(cells, static_cast<std::uint32_t>(message));
@@ -162,7 +168,7 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
     throw std::out_of_range(fmt::format("copy_column: no column {} in '{}' or {} in '{}'", column, protocol,
                                         from_column, from.protocol));
   if (&from == this && column == from_column) return;
-  if (chains_released_) throw std::logic_error(fmt::format("the results of '{}' were already written", protocol));
+  check_writable();
   if (from.chains_released_ && !from.columns_[from_column].empty())
     throw std::logic_error(fmt::format("the chains of '{}' were released once written", from.protocol));
   auto& cells = columns_[column];

@@ -183,9 +183,6 @@ using ArtifactPtr = std::shared_ptr<const Artifact>;
 // Helpers that build artifacts; they only fill fields.
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data = {});
 ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes ciphertext);
-// The one lasting copy of an artifact type's name: what TypeName points to.
-// Thread-safe.
-std::string_view intern_type(std::string_view type);
 ArtifactPtr make_plaintext(Label label, int message_id, std::string text);
 
 // An Opener tries to open `sealed` with `keys` (one key per entry of

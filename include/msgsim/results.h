@@ -72,6 +72,8 @@ class ChainBook {
   // The slot where `tokens` (of hash `h`) is, or the empty slot where it would go.
   std::size_t slot_of(std::string_view tokens, std::size_t h) const;
   void grow_index();
+  // Closes the chain whose lines were just added; its number.
+  ChainId end_chain();
 
   static constexpr std::uint32_t kEmpty = UINT32_MAX;
   static constexpr std::size_t kBlockSize = std::size_t{1} << 20;
@@ -134,6 +136,8 @@ class ProtocolResult {
     std::uint32_t message = 0;
     ChainBook::ChainId chain = 0;  // meaningless once the chains are released
   };
+  // Throws std::logic_error once the chains are released.
+  void check_writable() const;
   // Checks that the cell exists (std::out_of_range otherwise).
   void check(int message, std::size_t column) const;
   // The readable cell (message, column), or null.

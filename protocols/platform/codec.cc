@@ -131,18 +131,20 @@ std::vector<ArtifactPtr> open_aead_envelope(const Artifact& sealed, std::span<co
   VarintReader header(sealed.data);
   const auto at = header.varint();
   if (!at) return {};
-  std::optional<std::string> label;
-  if (*at != 0) {
-    const auto length = header.varint();
-    const std::string outer = sealed.label.str();
-    if (!length || *at - 1 > outer.size() || *length > outer.size() - (*at - 1)) return {};
-    label = outer.substr(static_cast<std::size_t>(*at - 1), static_cast<std::size_t>(*length));
-  }
+  const auto length = *at != 0 ? header.varint() : std::optional<std::uint64_t>(0);
+  if (!length) return {};
   const ByteView data(sealed.data);
   const std::size_t header_size = data.size() - header.left();
   auto plain = crypto::aead_decrypt(keys[0]->secret, data.subspan(header_size),
                                     associated_data(sealed.type, data.first(header_size)));
   if (!plain) return {};
+  // The content's label is spelled out of the envelope's only once it opened.
+  std::optional<std::string> label;
+  if (*at != 0) {
+    const std::string outer = sealed.label.str();
+    if (*at - 1 > outer.size() || *length > outer.size() - (*at - 1)) return {};
+    label = outer.substr(static_cast<std::size_t>(*at - 1), static_cast<std::size_t>(*length));
+  }
   ArtifactPtr inner = decode(*plain, label);
   if (!inner) return {};
   return {inner};
