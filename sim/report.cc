@@ -243,8 +243,12 @@ class ReportGrid {
  private:
   void add(std::size_t p) {
     const std::string& protocol = r_.protocols.at(p);
-    const auto it = std::find_if(r_.results.begin(), r_.results.end(),
-                                 [&](const ProtocolResult& pr) { return pr.protocol == protocol; });
+    // In an engine report results[p] is protocol p's; only if it is not are
+    // the others looked at (a streaming run must not read them: they may be
+    // changing).
+    const auto named = [&](const ProtocolResult& pr) { return pr.protocol == protocol; };
+    auto it = p < r_.results.size() && named(r_.results[p]) ? r_.results.begin() + static_cast<std::ptrdiff_t>(p)
+                                                            : std::find_if(r_.results.begin(), r_.results.end(), named);
     if (it == r_.results.end())
       throw std::logic_error(fmt::format("report has no results for protocol '{}'", protocol));
     results_.resize(r_.protocols.size());

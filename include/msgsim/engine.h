@@ -93,9 +93,10 @@ struct RunOptions {
   // Optional: called once per protocol, in protocol order, as soon as that
   // protocol and every one before it are closed, with the report's head set
   // and report.results[protocol] final (other results must not be read: they
-  // may be changing). Never two calls at once; from a worker thread. After
-  // it returns, the result's chains are released (readability stays, for
-  // the expectations): hand them to a StreamingReport here.
+  // may be changing). Never two calls at once; from a worker thread, while
+  // other protocols may be playing or closing. After it returns, the
+  // result's chains are released (readability stays, for the expectations):
+  // hand them to a StreamingReport here.
   std::function<void(const Report& report, std::size_t protocol)> on_protocol_final;
 };
 

@@ -100,6 +100,28 @@ TEST(RunScenario, StreamedReportIsTheRenderedOneOnEveryJobCount) {
   }
 }
 
+// A hand-over that fails (a full disk) stops the run on every job count,
+// with the hand-over's own error, and nothing after it is handed over.
+TEST(RunScenario, AFailedHandOverStopsTheRun) {
+  const Scenario s = three_protocols();
+  for (unsigned jobs : {1u, 2u, 3u}) {
+    std::vector<std::size_t> order;
+    RunOptions o;
+    o.jobs = jobs;
+    o.on_protocol_final = [&](const Report&, std::size_t p) {
+      order.push_back(p);
+      if (p == 1) throw std::runtime_error("disk full");
+    };
+    try {
+      run_scenario(s, o, find_model);
+      ADD_FAILURE() << "jobs=" << jobs << ": the run went on";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "disk full") << "jobs=" << jobs;
+    }
+    EXPECT_EQ(order, (std::vector<std::size_t>{0, 1})) << "jobs=" << jobs;
+  }
+}
+
 // A model that fails while it plays.
 class Failing final : public Model {
  public:
