@@ -137,7 +137,9 @@ class Closure {
   const OpenerRegistry& openers_;
   OpeningCache& cache_;
   const OpeningCache* device_openings_ = nullptr;
-  std::vector<Held> held_;
+  // A deque: an adversary's closure holds millions, and a vector growing by
+  // doubling would hold the old copy and the new one at once.
+  std::deque<Held> held_;
   std::unordered_map<const Artifact*, std::size_t> index_;
   std::unordered_map<KeyId, std::vector<std::size_t>, KeyIdHash> keys_by_id_;
   std::unordered_map<KeyId, std::vector<std::size_t>, KeyIdHash> waiting_;
