@@ -120,25 +120,27 @@ KeyIds& KeyIds::operator=(const KeyIds& other) {
   return *this;
 }
 
-KeyIds::KeyIds(KeyIds&& other) noexcept : size_(std::exchange(other.size_, 0)) {
-  if (size_ <= 1) one_ = other.one_;
-  else many_ = other.many_;
-  other.one_ = KeyId();
-}
+KeyIds::KeyIds(KeyIds&& other) noexcept { take(other); }
 
 KeyIds& KeyIds::operator=(KeyIds&& other) noexcept {
   if (this != &other) {
-    if (size_ > 1) delete[] many_;
-    size_ = std::exchange(other.size_, 0);
-    if (size_ <= 1) one_ = other.one_;
-    else many_ = other.many_;
-    other.one_ = KeyId();
+    free_many();
+    take(other);
   }
   return *this;
 }
 
-KeyIds::~KeyIds() {
+KeyIds::~KeyIds() { free_many(); }
+
+void KeyIds::free_many() noexcept {
   if (size_ > 1) delete[] many_;
+}
+
+void KeyIds::take(KeyIds& other) noexcept {
+  size_ = std::exchange(other.size_, 0);
+  if (size_ <= 1) one_ = other.one_;
+  else many_ = other.many_;
+  other.one_ = KeyId();
 }
 
 void KeyIds::push_back(const KeyId& id) {

@@ -174,7 +174,7 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
   auto& cells = columns_[column];
   cells.clear();
   for (const Cell& c : from.columns_[from_column]) cells.push_back({c.message, chains_.add(from.chains_, c.chain)});
-  columns_[column].shrink_to_fit();
+  cells.shrink_to_fit();
 }
 
 std::vector<std::string> ProtocolResult::how(int message, std::size_t column) const {

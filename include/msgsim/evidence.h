@@ -87,6 +87,8 @@ class KeyIds {
   friend bool operator==(const KeyIds& a, const KeyIds& b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
  private:
+  void free_many() noexcept;          // the heap array, if any (size_ unchanged)
+  void take(KeyIds& other) noexcept;  // other's ids, leaving it empty; ours must be freed
   union {
     KeyId one_{};      // size_ <= 1
     KeyId* many_;      // size_ >= 2: new KeyId[size_]
