@@ -7,7 +7,7 @@
 
 namespace msgsim {
 
-const std::vector<ArtifactPtr>* OpeningCache::find(const Key& k) const {
+const std::vector<ArtifactPtr>* OpeningCache::find(std::span<const Artifact* const> k) const {
   {
     std::shared_lock lock(mutex_);
     auto it = cache_.find(k);
@@ -36,25 +36,28 @@ std::size_t OpeningCache::size() const {
   return cache_.size();
 }
 
-std::size_t Closure::insert(Held h) {
-  auto [it, inserted] = index_.emplace(h.artifact.get(), held_.size());
-  if (!inserted) return it->second;
+Closure::Index Closure::insert(Held h) {
+  if (held_.size() >= kNone) throw std::length_error("a closure holds too many artifacts");
+  const auto [at, inserted] = index_.emplace(h.artifact.get(), static_cast<Index>(held_.size()));
+  if (!inserted) return at;
   held_.push_back(std::move(h));
-  queue_.push_back(held_.size() - 1);
-  return held_.size() - 1;
+  queue_.push_back(at);
+  return at;
 }
 
 void Closure::add(Capture capture) {
   Held h;
   h.artifact = std::move(capture.artifact);
-  h.how = capture.how;
+  h.how = capture.how.data();
+  h.how_size = static_cast<std::uint32_t>(capture.how.size());
   h.tick = capture.tick;
   insert(std::move(h));
 }
 
 void Closure::run() {
+  std::vector<Index> offered;
   while (!queue_.empty()) {
-    const std::size_t i = queue_.front();
+    const Index i = queue_.front();
     queue_.pop_front();
     const Artifact& a = *held_[i].artifact;
     switch (a.kind) {
@@ -64,9 +67,9 @@ void Closure::run() {
         if (w == waiting_.end()) break;
         // Opened artifacts leave the list for good, so that a long chain's
         // keys are not offered again and again to what is already open.
-        std::erase_if(w->second, [&](std::size_t s) { return held_[s].opened; });
-        const std::vector<std::size_t> candidates = w->second;  // try_open may add to waiting_
-        for (std::size_t s : candidates) try_open(s, i);
+        std::erase_if(w->second, [&](Index s) { return held_[s].opened; });
+        offered = w->second;  // try_open may add to waiting_
+        for (Index s : offered) try_open(s, i);
         break;
       }
       case ArtifactKind::kSealed:
@@ -80,7 +83,7 @@ void Closure::run() {
   }
 }
 
-bool Closure::open_as_a_device_did(std::size_t sealed) {
+bool Closure::open_as_a_device_did(Index sealed) {
   if (device_openings_ == nullptr) return false;
   const Artifact& s = *held_[sealed].artifact;
   const auto* done_list = device_openings_->openings_of(&s);
@@ -88,83 +91,89 @@ bool Closure::open_as_a_device_did(std::size_t sealed) {
   const Opener* opener = openers_.find(s.type);
   if (opener == nullptr) return false;
   for (const OpeningCache::Key* done : *done_list) {
-    std::vector<std::size_t> combo;
+    combo_.clear();
     for (std::size_t k = 1; k < done->size(); ++k) {
-      const auto it = index_.find((*done)[k]);
-      if (it == index_.end()) break;
-      combo.push_back(it->second);
+      const std::uint32_t* at = index_.find((*done)[k]);
+      if (at == nullptr) break;
+      combo_.push_back(*at);
     }
-    if (combo.size() + 1 == done->size() && open_with(sealed, *opener, combo)) return true;
+    if (combo_.size() + 1 == done->size() && open_with(sealed, *opener)) return true;
   }
   return false;
 }
 
-bool Closure::open_with(std::size_t sealed, const Opener& opener, const std::vector<std::size_t>& combo) {
+bool Closure::open_with(Index sealed, const Opener& opener) {
   const Artifact& s = *held_[sealed].artifact;
-  OpeningCache::Key key{&s};
-  std::vector<const Artifact*> keys;
-  for (std::size_t k : combo) keys.push_back(held_[k].artifact.get());
-  key.insert(key.end(), keys.begin(), keys.end());
-  const std::vector<ArtifactPtr>* result = cache_.find(key);
+  key_.assign(1, &s);
+  for (Index k : combo_) key_.push_back(held_[k].artifact.get());
+  const std::vector<ArtifactPtr>* result = cache_.find(key_);
   if (result == nullptr) {
     ++openings_;
-    result = &cache_.put(key, opener(s, keys));
+    const std::span<const Artifact* const> keys(key_.begin() + 1, key_.end());
+    result = &cache_.put(key_, opener(s, keys));
   }
   if (result->empty()) return false;
   held_[sealed].opened = true;
+  if (combos_.size() + combo_.size() >= kNone) throw std::length_error("a closure holds too many openings");
+  const auto keys_at = static_cast<std::uint32_t>(combos_.size());
+  combos_.push_back(static_cast<Index>(combo_.size()));
+  combos_.insert(combos_.end(), combo_.begin(), combo_.end());
   for (const ArtifactPtr& child : *result) {
     Held h;
     h.artifact = child;
     h.parent = sealed;
-    h.keys = combo;
+    h.keys_at = keys_at;
     insert(std::move(h));
   }
   return true;
 }
 
-void Closure::try_open(std::size_t sealed, std::size_t with_key) {
+void Closure::try_open(Index sealed, Index with_key) {
   if (held_[sealed].opened) return;
   const Artifact& s = *held_[sealed].artifact;
   const Opener* opener = openers_.find(s.type);
   if (opener == nullptr) return;  // nobody knows how to open this (e.g. transport records)
-  std::vector<const std::vector<std::size_t>*> candidates;
+  candidates_.clear();
   for (const KeyId& id : s.needs) {
     auto it = keys_by_id_.find(id);
     if (it == keys_by_id_.end()) return;  // a needed key is missing: wait for it
-    candidates.push_back(&it->second);
+    candidates_.push_back(&it->second);
   }
   // Walk the combinations (one key per need), odometer style, newest keys
   // first: where a chain's key is stored anew after every message, the
   // newest key is the one closest to what arrives, so a long conversation
   // costs one opening per message instead of one per key of the chain.
-  std::vector<std::size_t> pos(candidates.size(), 0);
+  pos_.assign(candidates_.size(), 0);
   for (std::size_t tried = 0; tried < kMaxCombinations; ++tried) {
-    std::vector<std::size_t> combo(candidates.size());
+    combo_.resize(candidates_.size());
     bool includes_new = with_key == kNone;
-    for (std::size_t n = 0; n < candidates.size(); ++n) {
-      combo[n] = (*candidates[n])[candidates[n]->size() - 1 - pos[n]];
-      includes_new = includes_new || combo[n] == with_key;
+    for (std::size_t n = 0; n < candidates_.size(); ++n) {
+      combo_[n] = (*candidates_[n])[candidates_[n]->size() - 1 - pos_[n]];
+      includes_new = includes_new || combo_[n] == with_key;
     }
-    if (includes_new && open_with(sealed, *opener, combo)) return;
+    if (includes_new && open_with(sealed, *opener)) return;
     std::size_t n = 0;
-    while (n < pos.size() && ++pos[n] == candidates[n]->size()) pos[n++] = 0;
-    if (n == pos.size()) return;  // every combination tried
+    while (n < pos_.size() && ++pos_[n] == candidates_[n]->size()) pos_[n++] = 0;
+    if (n == pos_.size()) return;  // every combination tried
   }
 }
 
-void Closure::explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,
+void Closure::explain(Index i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,
                       std::vector<std::string>& out) const {
   if (seen[i] == stamp) return;
   seen[i] = stamp;
   const Held& h = held_[i];
   if (h.parent == kNone) {
-    if (h.tick == Capture::kNoTick) out.push_back(fmt::format("{}: {}", h.how, h.artifact->label));
-    else out.push_back(fmt::format("{} (t={}): {}", h.how, h.tick, h.artifact->label));
+    const std::string_view how(h.how, h.how_size);
+    if (h.tick == Capture::kNoTick) out.push_back(fmt::format("{}: {}", how, h.artifact->label));
+    else out.push_back(fmt::format("{} (t={}): {}", how, h.tick, h.artifact->label));
     return;
   }
   explain(h.parent, stamp, seen, out);
   std::vector<std::string> key_labels;
-  for (std::size_t k : h.keys) {
+  const Index count = combos_[h.keys_at];
+  for (Index n = 1; n <= count; ++n) {
+    const Index k = combos_[h.keys_at + n];
     explain(k, stamp, seen, out);
     key_labels.push_back(held_[k].artifact->label.str());
   }

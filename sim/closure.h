@@ -9,11 +9,13 @@
 // evidence, never to keys x ciphertexts.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,6 +24,7 @@
 #include "msgsim/evidence.h"
 #include "msgsim/results.h"
 #include "msgsim/scenario.h"
+#include "pointer_index.h"
 
 namespace msgsim {
 
@@ -53,7 +56,8 @@ class OpeningCache {
   explicit OpeningCache(const OpeningCache* earlier, bool keep_failures = true)
       : earlier_(earlier), keep_failures_(keep_failures) {}
   // Stored results never move: the pointers and references stay valid.
-  const std::vector<ArtifactPtr>* find(const Key& k) const;
+  // Looks up without copying the key.
+  const std::vector<ArtifactPtr>* find(std::span<const Artifact* const> k) const;
   // Returns the stored result (the first stored, if another thread was
   // first), or `result` itself when it is a failure this cache does not keep.
   const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
@@ -68,15 +72,23 @@ class OpeningCache {
 
  private:
   mutable std::shared_mutex mutex_;
+  // Hash and equality for a Key and for a span over one alike.
   struct KeyHash {
-    std::size_t operator()(const Key& k) const noexcept {
+    using is_transparent = void;
+    std::size_t operator()(std::span<const Artifact* const> k) const noexcept {
       std::size_t h = k.size();
       for (const Artifact* a : k) h = h * 0x9E3779B97F4A7C15ull + std::hash<const Artifact*>{}(a);
       return h;
     }
   };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(std::span<const Artifact* const> a, std::span<const Artifact* const> b) const noexcept {
+      return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+  };
   // Node-based: stored results and keys never move.
-  std::unordered_map<Key, std::vector<ArtifactPtr>, KeyHash> cache_;
+  std::unordered_map<Key, std::vector<ArtifactPtr>, KeyHash, KeyEq> cache_;
   const OpeningCache* earlier_ = nullptr;
   bool keep_failures_ = true;
   bool index_by_sealed_ = false;
@@ -109,30 +121,35 @@ class Closure {
   std::size_t openings() const { return openings_; }
 
  private:
+  // 48 bytes: a closure holds millions. How it was obtained is either
+  // directly (`how`, at `tick`) or by opening `parent` with the keys listed
+  // in `combos_` from `keys_at`.
   struct Held {
     ArtifactPtr artifact;
-    std::string_view how;                 // obtained directly ...
-    std::int64_t tick = Capture::kNoTick; // ... at this tick
-    std::size_t parent = kNone;           // opened from this sealed artifact ...
-    std::vector<std::size_t> keys;        // ... with these keys
-    bool opened = false;                  // sealed: already opened
+    const char* how = nullptr;             // obtained directly (how_size bytes) ...
+    std::int64_t tick = Capture::kNoTick;  // ... at this tick
+    std::uint32_t how_size = 0;
+    std::uint32_t parent = kNone;          // opened from this sealed artifact ...
+    std::uint32_t keys_at = 0;             // ... with the keys listed there
+    bool opened = false;                   // sealed: already opened
   };
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  static_assert(sizeof(void*) != 8 || sizeof(Held) == 48);
+  using Index = std::uint32_t;  // a held artifact's position in held_
+  static constexpr Index kNone = UINT32_MAX;
   // Most sealed artifacts name one key; a few (an X3DH first message) name
   // three or four. Bound the combinations tried when several keys answer to
   // the same id, so that a pathological store cannot explode the search.
   static constexpr std::size_t kMaxCombinations = 4096;
 
-  std::size_t insert(Held h);
-  void try_open(std::size_t sealed, std::size_t with_key);
-  bool open_as_a_device_did(std::size_t sealed);
-  // Opens `sealed` with `opener` (its type's) and these held keys (one per
-  // need); false if it does not open.
-  bool open_with(std::size_t sealed, const Opener& opener, const std::vector<std::size_t>& combo);
+  Index insert(Held h);
+  void try_open(Index sealed, Index with_key);
+  bool open_as_a_device_did(Index sealed);
+  // Opens `sealed` with `opener` (its type's) and the held keys in combo_
+  // (one per need); false if it does not open.
+  bool open_with(Index sealed, const Opener& opener);
   // `seen` marks the artifacts already explained in this chain: a stamp per
   // held artifact, so that each chain costs its length, not the whole store.
-  void explain(std::size_t i, std::uint32_t stamp, std::vector<std::uint32_t>& seen,
-               std::vector<std::string>& out) const;
+  void explain(Index i, std::uint32_t stamp, std::vector<std::uint32_t>& seen, std::vector<std::string>& out) const;
 
   const OpenerRegistry& openers_;
   OpeningCache& cache_;
@@ -140,11 +157,19 @@ class Closure {
   // A deque: an adversary's closure holds millions, and a vector growing by
   // doubling would hold the old copy and the new one at once.
   std::deque<Held> held_;
-  std::unordered_map<const Artifact*, std::size_t> index_;
-  std::unordered_map<KeyId, std::vector<std::size_t>, KeyIdHash> keys_by_id_;
-  std::unordered_map<KeyId, std::vector<std::size_t>, KeyIdHash> waiting_;
-  std::deque<std::size_t> queue_;
-  std::map<int, std::size_t> plaintexts_;  // message id -> first plaintext held
+  PointerIndex index_;  // artifact -> its position in held_
+  // The keys each opening used: a count, then that many positions in held_.
+  // The artifacts one opening yields share one list.
+  std::deque<Index> combos_;
+  std::unordered_map<KeyId, std::vector<Index>, KeyIdHash> keys_by_id_;
+  std::unordered_map<KeyId, std::vector<Index>, KeyIdHash> waiting_;
+  std::deque<Index> queue_;
+  // Scratch space for try_open and open_with, kept between calls.
+  std::vector<Index> combo_;
+  std::vector<std::size_t> pos_;
+  std::vector<const std::vector<Index>*> candidates_;
+  std::vector<const Artifact*> key_;
+  std::map<int, Index> plaintexts_;  // message id -> first plaintext held
   std::size_t openings_ = 0;
 };
 

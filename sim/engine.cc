@@ -298,18 +298,15 @@ struct Simulation::Impl final : Context {
     const Opener* opener = openers.find(sealed->type);
     if (opener == nullptr) throw std::logic_error("no opener for " + std::string(sealed->type));
     OpeningCache::Key key{sealed.get()};
-    std::vector<const Artifact*> raw;
-    for (const ArtifactPtr& k : keys) {
-      raw.push_back(k.get());
-      key.push_back(k.get());
-    }
+    for (const ArtifactPtr& k : keys) key.push_back(k.get());
     if (const auto* hit = cache.find(key)) return *hit;
     // What this run numbered stays alive in `artifacts`; only the rest (an
     // artifact a model made but has not journaled yet) is kept here.
     if (!number_of(*sealed)) opened_inputs.push_back(sealed);
     for (const ArtifactPtr& k : keys)
       if (!number_of(*k)) opened_inputs.push_back(k);
-    return cache.put(std::move(key), (*opener)(*sealed, raw));
+    std::vector<ArtifactPtr> opened = (*opener)(*sealed, std::span<const Artifact* const>(key).subspan(1));
+    return cache.put(std::move(key), std::move(opened));
   }
 
   void handle(NodeId node, ArtifactPtr a) override { journal(node, a, Event::kHandled); }

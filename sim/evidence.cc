@@ -153,12 +153,8 @@ std::string short_id(const KeyId& id) { return hex(id.bytes().first(std::min<std
 
 namespace {
 const std::string& interned(std::string_view type) {
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   static std::shared_mutex mutex;
-  static std::unordered_set<std::string, Hash, std::equal_to<>> types;  // nodes never move
+  static std::unordered_set<std::string, StringHash, std::equal_to<>> types;  // nodes never move
   {
     std::shared_lock lock(mutex);
     if (auto it = types.find(type); it != types.end()) return *it;
@@ -208,7 +204,7 @@ void OpenerRegistry::add(std::string type, Opener opener) {
 }
 
 const Opener* OpenerRegistry::find(std::string_view type) const {
-  auto it = openers_.find(std::string(type));
+  auto it = openers_.find(type);
   return it == openers_.end() ? nullptr : &it->second;
 }
 

@@ -1,5 +1,7 @@
 #include "phrases.h"
 
+#include "msgsim/evidence.h"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -27,13 +29,9 @@ class Dictionary {
   Dictionary() = default;
 
   std::uint32_t id(std::string_view run) {
-    struct Hash {
-      using is_transparent = void;
-      std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
     // Each thread remembers the ids it used: the mutex is taken for a phrase
     // new to this thread only.
-    thread_local std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> known;
+    thread_local std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> known;
     if (const auto it = known.find(run); it != known.end()) return it->second;
     std::lock_guard lock(mutex_);
     auto [it, added] = ids_.try_emplace(std::string(run), next_);

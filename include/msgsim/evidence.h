@@ -195,14 +195,21 @@ ArtifactPtr make_plaintext(Label label, int message_id, std::string text);
 using Opener = std::function<std::vector<ArtifactPtr>(const Artifact& sealed,
                                                       std::span<const Artifact* const> keys)>;
 
+// Hashes a std::string and a std::string_view alike, so that an unordered
+// container of strings is searched by a view without building a string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 // The openers of the models taking part in a run, by artifact type.
 class OpenerRegistry {
  public:
   void add(std::string type, Opener opener);
-  const Opener* find(std::string_view type) const;
+  const Opener* find(std::string_view type) const;  // allocates nothing
 
  private:
-  std::unordered_map<std::string, Opener> openers_;
+  std::unordered_map<std::string, Opener, StringHash, std::equal_to<>> openers_;
 };
 
 }  // namespace msgsim
