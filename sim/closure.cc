@@ -11,7 +11,7 @@ const std::vector<ArtifactPtr>* OpeningCache::find(std::span<const Artifact* con
   {
     std::shared_lock lock(mutex_);
     auto it = cache_.find(k);
-    if (it != cache_.end()) return &it->second;
+    if (it != cache_.end()) return &it->second.result;
   }
   return earlier_ != nullptr ? earlier_->find(k) : nullptr;
 }
@@ -20,15 +20,17 @@ const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr
   static const std::vector<ArtifactPtr> kFailed;
   if (result.empty() && !keep_failures_) return kFailed;
   std::unique_lock lock(mutex_);
-  const auto [it, inserted] = cache_.try_emplace(std::move(k), std::move(result));
-  if (inserted && index_by_sealed_ && !it->second.empty()) by_sealed_[it->first.front()].push_back(&it->first);
-  return it->second;
-}
-
-const std::vector<const OpeningCache::Key*>* OpeningCache::openings_of(const Artifact* sealed) const {
-  std::shared_lock lock(mutex_);
-  const auto it = by_sealed_.find(sealed);
-  return it == by_sealed_.end() ? nullptr : &it->second;
+  const auto [it, inserted] = cache_.try_emplace(std::move(k), Stored{std::move(result)});
+  if (inserted && index_by_sealed_ && !it->second.result.empty()) {
+    Entry* const e = &*it;
+    const auto [first, was_first] = by_sealed_.emplace(e->first.front(), e);
+    if (!was_first) {
+      Entry* last = first;
+      while (last->second.next_of_sealed != nullptr) last = last->second.next_of_sealed;
+      last->second.next_of_sealed = e;
+    }
+  }
+  return it->second.result;
 }
 
 std::size_t OpeningCache::size() const {
@@ -85,21 +87,18 @@ void Closure::run() {
 
 bool Closure::open_as_a_device_did(Index sealed) {
   if (device_openings_ == nullptr) return false;
-  const Artifact& s = *held_[sealed].artifact;
-  const auto* done_list = device_openings_->openings_of(&s);
-  if (done_list == nullptr) return false;
-  const Opener* opener = openers_.find(s.type);
-  if (opener == nullptr) return false;
-  for (const OpeningCache::Key* done : *done_list) {
-    combo_.clear();
-    for (std::size_t k = 1; k < done->size(); ++k) {
-      const std::uint32_t* at = index_.find((*done)[k]);
-      if (at == nullptr) break;
-      combo_.push_back(*at);
-    }
-    if (combo_.size() + 1 == done->size() && open_with(sealed, *opener)) return true;
-  }
-  return false;
+  return device_openings_->any_opening_of(
+      held_[sealed].artifact.get(),
+      [&](std::span<const Artifact* const> key, const std::vector<ArtifactPtr>& result) {
+        combo_.clear();
+        for (const Artifact* k : key.subspan(1)) {
+          const Index* at = index_.find(k);
+          if (at == nullptr) return false;  // this actor does not hold that key
+          combo_.push_back(*at);
+        }
+        take(sealed, result);
+        return true;
+      });
 }
 
 bool Closure::open_with(Index sealed, const Opener& opener) {
@@ -113,19 +112,23 @@ bool Closure::open_with(Index sealed, const Opener& opener) {
     result = &cache_.put(key_, opener(s, keys));
   }
   if (result->empty()) return false;
+  take(sealed, *result);
+  return true;
+}
+
+void Closure::take(Index sealed, const std::vector<ArtifactPtr>& result) {
   held_[sealed].opened = true;
   if (combos_.size() + combo_.size() >= kNone) throw std::length_error("a closure holds too many openings");
   const auto keys_at = static_cast<std::uint32_t>(combos_.size());
   combos_.push_back(static_cast<Index>(combo_.size()));
   combos_.insert(combos_.end(), combo_.begin(), combo_.end());
-  for (const ArtifactPtr& child : *result) {
+  for (const ArtifactPtr& child : result) {
     Held h;
     h.artifact = child;
     h.parent = sealed;
     h.keys_at = keys_at;
     insert(std::move(h));
   }
-  return true;
 }
 
 void Closure::try_open(Index sealed, Index with_key) {

@@ -24,7 +24,7 @@
 #include "msgsim/evidence.h"
 #include "msgsim/results.h"
 #include "msgsim/scenario.h"
-#include "pointer_index.h"
+#include "address_map.h"
 
 namespace msgsim {
 
@@ -63,12 +63,19 @@ class OpeningCache {
   const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
   std::size_t size() const;
 
-  // Successful openings of `sealed` stored in this cache (not `earlier`), in
-  // the order they were stored; kept only after index_by_sealed().
+  // Offers `f(key, result)` each successful opening of `sealed` stored in
+  // this cache (not `earlier`), in the order they were stored, until `f`
+  // returns true; returns whether it did. Kept only after index_by_sealed().
   void index_by_sealed() { index_by_sealed_ = true; }
-  // The list stays valid while nothing is stored for `sealed` (the run's
-  // cache is read-only once the closures start); null when there is none.
-  const std::vector<const Key*>* openings_of(const Artifact* sealed) const;
+  template <typename F>
+  bool any_opening_of(const Artifact* sealed, F&& f) const {
+    std::shared_lock lock(mutex_);
+    Entry* const* first = by_sealed_.find(sealed);
+    for (const Entry* e = first != nullptr ? *first : nullptr; e != nullptr; e = e->second.next_of_sealed)
+      if (f(std::span<const Artifact* const>(e->first), static_cast<const std::vector<ArtifactPtr>&>(e->second.result)))
+        return true;
+    return false;
+  }
 
  private:
   mutable std::shared_mutex mutex_;
@@ -87,12 +94,18 @@ class OpeningCache {
       return std::equal(a.begin(), a.end(), b.begin(), b.end());
     }
   };
+  struct Stored;
+  using Entry = std::pair<const Key, Stored>;
+  struct Stored {
+    std::vector<ArtifactPtr> result;
+    Entry* next_of_sealed = nullptr;  // the next successful opening of the same sealed artifact
+  };
   // Node-based: stored results and keys never move.
-  std::unordered_map<Key, std::vector<ArtifactPtr>, KeyHash, KeyEq> cache_;
+  std::unordered_map<Key, Stored, KeyHash, KeyEq> cache_;
   const OpeningCache* earlier_ = nullptr;
   bool keep_failures_ = true;
   bool index_by_sealed_ = false;
-  std::unordered_map<const Artifact*, std::vector<const Key*>> by_sealed_;
+  AddressMap<Entry*> by_sealed_;  // sealed artifact -> its first successful opening
 };
 
 class Closure {
@@ -147,6 +160,8 @@ class Closure {
   // Opens `sealed` with `opener` (its type's) and the held keys in combo_
   // (one per need); false if it does not open.
   bool open_with(Index sealed, const Opener& opener);
+  // Holds what opening `sealed` with the keys in combo_ yielded.
+  void take(Index sealed, const std::vector<ArtifactPtr>& result);
   // `seen` marks the artifacts already explained in this chain: a stamp per
   // held artifact, so that each chain costs its length, not the whole store.
   void explain(Index i, std::uint32_t stamp, std::vector<std::uint32_t>& seen, std::vector<std::string>& out) const;
@@ -157,7 +172,7 @@ class Closure {
   // A deque: an adversary's closure holds millions, and a vector growing by
   // doubling would hold the old copy and the new one at once.
   std::deque<Held> held_;
-  PointerIndex index_;  // artifact -> its position in held_
+  AddressMap<Index> index_;  // artifact -> its position in held_
   // The keys each opening used: a count, then that many positions in held_.
   // The artifacts one opening yields share one list.
   std::deque<Index> combos_;

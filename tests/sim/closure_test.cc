@@ -189,6 +189,46 @@ TEST(OpeningCache, AClosuresOwnCacheForgetsFailuresButReadsThroughToTheSharedOne
   EXPECT_EQ(second.size(), 1u);
 }
 
+TEST(OpeningCache, OffersASealedArtifactsSuccessfulOpeningsInTheOrderStored) {
+  Toy t;
+  auto k1 = t.key("k1");
+  auto k2 = t.key("k2");
+  auto wrong = t.key("wrong");
+  auto box = t.message_box({k1}, 1, "first");
+  auto other = t.message_box({k2}, 2, "second");
+  OpeningCache device;
+  device.index_by_sealed();
+  auto text = [](const char* words) { return std::vector<ArtifactPtr>{make_plaintext("m", 1, words)}; };
+  device.put({box.get(), k1.get()}, text("one"));
+  device.put({box.get(), wrong.get()}, {});  // a failure: kept, but not offered
+  device.put({other.get(), k2.get()}, text("other"));
+  device.put({box.get(), k2.get()}, text("two"));
+  device.put({box.get(), k1.get()}, text("again"));  // stored already: the first stays
+
+  std::vector<std::string> offered;
+  auto collect = [&](std::span<const Artifact* const> key, const std::vector<ArtifactPtr>& result) {
+    EXPECT_EQ(key.front(), box.get());
+    offered.push_back(to_string(result.front()->data));
+    return false;
+  };
+  EXPECT_FALSE(device.any_opening_of(box.get(), collect));
+  EXPECT_EQ(offered, (std::vector<std::string>{"one", "two"}));
+
+  // The walk stops at the first opening the caller takes.
+  offered.clear();
+  EXPECT_TRUE(device.any_opening_of(box.get(), [&](std::span<const Artifact* const> key, const auto& result) {
+    offered.push_back(to_string(result.front()->data));
+    return key[1] == k1.get();
+  }));
+  EXPECT_EQ(offered, (std::vector<std::string>{"one"}));
+  EXPECT_FALSE(device.any_opening_of(k1.get(), collect)) << "a key was never opened";
+
+  // A cache not indexed by sealed artifact offers nothing.
+  OpeningCache plain;
+  plain.put({box.get(), k1.get()}, text("one"));
+  EXPECT_FALSE(plain.any_opening_of(box.get(), collect));
+}
+
 // A chain's message keys all answer to the chain's id, and each message
 // arrives before its key (as in a device's journal).
 TEST(Closure, OpensWhatADeviceOpenedWithTheSameKeysAtOnceInsteadOfTryingTheWholeChain) {

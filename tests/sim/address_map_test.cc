@@ -1,4 +1,4 @@
-#include "sim/pointer_index.h"
+#include "sim/address_map.h"
 
 #include <gtest/gtest.h>
 
@@ -9,11 +9,11 @@
 namespace msgsim {
 namespace {
 
-TEST(PointerIndex, KeepsTheFirstNumberForAnAddressAcrossGrowth) {
+TEST(AddressMap, KeepsTheFirstNumberForAnAddressAcrossGrowth) {
   // Enough addresses to grow the table several times (16 slots at first).
   std::vector<std::unique_ptr<int>> objects;
   for (int i = 0; i < 5000; ++i) objects.push_back(std::make_unique<int>(i));
-  PointerIndex index;
+  AddressMap<std::uint32_t> index;
   EXPECT_EQ(index.find(objects[0].get()), nullptr);
   for (std::uint32_t i = 0; i < objects.size(); ++i) {
     const auto [number, inserted] = index.emplace(objects[i].get(), i);
@@ -33,11 +33,11 @@ TEST(PointerIndex, KeepsTheFirstNumberForAnAddressAcrossGrowth) {
   }
 }
 
-TEST(PointerIndex, FindsNothingForAnAddressNeverStored) {
+TEST(AddressMap, FindsNothingForAnAddressNeverStored) {
   // Neighbouring addresses of one array: they share their high bits and
   // differ by a small stride, the case the hash has to spread.
   std::vector<double> cells(1000);
-  PointerIndex index;
+  AddressMap<std::uint32_t> index;
   for (std::uint32_t i = 0; i < cells.size(); i += 2) index.emplace(&cells[i], i);
   for (std::uint32_t i = 0; i < cells.size(); ++i) {
     const std::uint32_t* found = index.find(&cells[i]);

@@ -1,10 +1,11 @@
-// sim/pointer_index.h (engine-private): numbers by address, in one flat table.
+// sim/address_map.h (engine-private): small values by address, in one flat table.
 //
 // A closure numbers every artifact it holds, millions for an adversary who
-// sees a whole protocol's traffic. std::unordered_map would take a node
-// (32 bytes from the allocator) and a bucket pointer for each, and send
-// every lookup through two pointers to memory far apart. Here an entry is
-// 16 bytes in one array (open addressing, linear probing, at most 70% full),
+// sees a whole protocol's traffic, and the run's openings are found by the
+// sealed artifact they opened. std::unordered_map would take a node (32
+// bytes from the allocator) and a bucket pointer for each, and send every
+// lookup through two pointers to memory far apart. Here an entry is 16
+// bytes in one array (open addressing, linear probing, at most 70% full),
 // and a lookup reads one or two neighbouring slots.
 #pragma once
 
@@ -12,36 +13,41 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace msgsim {
 
-class PointerIndex {
+// Value: a number or a pointer (8 bytes at most, trivially copyable).
+template <typename Value>
+class AddressMap {
+  static_assert(sizeof(Value) <= 8 && std::is_trivially_copyable_v<Value>);
+
  public:
-  // The number stored for `p`, and false; or, if `p` has none yet, stores
-  // `number` for it and returns it, and true. `p` must not be null.
-  std::pair<std::uint32_t, bool> emplace(const void* p, std::uint32_t number) {
-    if (p == nullptr) throw std::invalid_argument("PointerIndex: a null address");
+  // The value stored for `p`, and false; or, if `p` has none yet, stores
+  // `value` for it and returns it, and true. `p` must not be null.
+  std::pair<Value, bool> emplace(const void* p, Value value) {
+    if (p == nullptr) throw std::invalid_argument("AddressMap: a null address");
     if ((size_ + 1) * 10 > slots_.size() * 7) grow();
     Slot& s = slots_[probe(slots_, p)];
-    if (s.key == p) return {s.number, false};
-    s = Slot{p, number};
+    if (s.key == p) return {s.value, false};
+    s = Slot{p, value};
     ++size_;
-    return {number, true};
+    return {value, true};
   }
-  // The number stored for `p`, or null.
-  const std::uint32_t* find(const void* p) const {
+  // The value stored for `p`, or null.
+  const Value* find(const void* p) const {
     if (slots_.empty() || p == nullptr) return nullptr;
     const Slot& s = slots_[probe(slots_, p)];
-    return s.key == p ? &s.number : nullptr;
+    return s.key == p ? &s.value : nullptr;
   }
   std::size_t size() const { return size_; }
 
  private:
   struct Slot {
     const void* key = nullptr;  // null: empty
-    std::uint32_t number = 0;
+    Value value{};
   };
   // The slot holding `p`, or the empty slot where it would go.
   static std::size_t probe(const std::vector<Slot>& slots, const void* p) {
