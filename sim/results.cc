@@ -171,10 +171,12 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
   check_writable();
   if (from.chains_released_ && !from.columns_[from_column].empty())
     throw std::logic_error(fmt::format("the chains of '{}' were released once written", from.protocol));
+  const auto& source = from.columns_[from_column];
   auto& cells = columns_[column];
   cells.clear();
-  for (const Cell& c : from.columns_[from_column]) cells.push_back({c.message, chains_.add(from.chains_, c.chain)});
   cells.shrink_to_fit();
+  cells.reserve(source.size());  // exactly: no doubling, no spare capacity
+  for (const Cell& c : source) cells.push_back({c.message, chains_.add(from.chains_, c.chain)});
 }
 
 std::vector<std::string> ProtocolResult::how(int message, std::size_t column) const {
