@@ -6,9 +6,9 @@
 #include <functional>
 #include <ostream>
 #include <mutex>
-#include <shared_mutex>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace msgsim {
@@ -153,14 +153,16 @@ std::string short_id(const KeyId& id) { return hex(id.bytes().first(std::min<std
 
 namespace {
 const std::string& interned(std::string_view type) {
-  static std::shared_mutex mutex;
+  // Each thread remembers the names it used (views of the process's copies,
+  // which never move): the mutex is taken for a name new to this thread only.
+  thread_local std::unordered_map<std::string_view, const std::string*> known;
+  if (const auto it = known.find(type); it != known.end()) return *it->second;
+  static std::mutex mutex;
   static std::unordered_set<std::string, StringHash, std::equal_to<>> types;  // nodes never move
-  {
-    std::shared_lock lock(mutex);
-    if (auto it = types.find(type); it != types.end()) return *it;
-  }
-  std::unique_lock lock(mutex);
-  return *types.emplace(type).first;
+  std::lock_guard lock(mutex);
+  const std::string& name = *types.emplace(type).first;
+  known.emplace(name, &name);
+  return name;
 }
 }  // namespace
 

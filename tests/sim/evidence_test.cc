@@ -1,7 +1,8 @@
-// The compact value types every artifact carries: Label and KeyId.
+// The compact value types every artifact carries: Label, KeyId, TypeName.
 #include "msgsim/evidence.h"
 
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -129,6 +130,26 @@ TEST(KeyIds, HoldsNoneOneOrManyInOrderAndCopiesAndMoves) {
   one = std::move(moved);
   EXPECT_EQ(one, ids);
   EXPECT_EQ(KeyIds(std::vector<KeyId>{b, a}), (KeyIds{b, a}));
+}
+
+TEST(TypeName, IsOneCopyPerNameForTheWholeProcessWhicheverThreadNamesIt) {
+  const std::string built = std::string("test.") + "type-name-shared";  // not a literal's address
+  const TypeName here(built);
+  EXPECT_EQ(here.view(), "test.type-name-shared");
+  EXPECT_EQ(TypeName("test.type-name-shared").view().data(), here.view().data()) << "the same copy, found again";
+  EXPECT_NE(TypeName("test.type-name-other").view().data(), here.view().data());
+  // Threads that have never seen a name before find the same copy, and a
+  // name first seen on another thread is found here.
+  const char* from_thread = nullptr;
+  const char* new_there = nullptr;
+  std::thread([&] {
+    from_thread = TypeName(built).view().data();
+    new_there = TypeName("test.type-name-first-seen-on-a-thread").view().data();
+  }).join();
+  EXPECT_EQ(from_thread, here.view().data());
+  EXPECT_EQ(TypeName("test.type-name-first-seen-on-a-thread").view().data(), new_there);
+  EXPECT_EQ(TypeName().view(), "");
+  EXPECT_TRUE(TypeName("test.type-name-shared") == here);
 }
 
 }  // namespace
