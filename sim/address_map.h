@@ -9,13 +9,13 @@
 // and a lookup reads one or two neighbouring slots.
 #pragma once
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
-#include <vector>
+
+#include "flat_slots.h"
 
 namespace msgsim {
 
@@ -29,45 +29,31 @@ class AddressMap {
   // `value` for it and returns it, and true. `p` must not be null.
   std::pair<Value, bool> emplace(const void* p, Value value) {
     if (p == nullptr) throw std::invalid_argument("AddressMap: a null address");
-    if ((size_ + 1) * 10 > slots_.size() * 7) grow();
-    Slot& s = slots_[probe(slots_, p)];
-    if (s.key == p) return {s.value, false};
+    slots_.make_room();
+    Slot& s = slots_.at(hash(p), p);
+    if (!s.free()) return {s.value, false};
     s = Slot{p, value};
-    ++size_;
+    slots_.filled();
     return {value, true};
   }
   // The value stored for `p`, or null.
   const Value* find(const void* p) const {
-    if (slots_.empty() || p == nullptr) return nullptr;
-    const Slot& s = slots_[probe(slots_, p)];
-    return s.key == p ? &s.value : nullptr;
+    const Slot* s = p != nullptr ? slots_.find(hash(p), p) : nullptr;
+    return s != nullptr ? &s->value : nullptr;
   }
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return slots_.used(); }
 
  private:
+  static std::uint64_t hash(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
   struct Slot {
-    const void* key = nullptr;  // null: empty
+    const void* address = nullptr;  // null: free
     Value value{};
+    bool free() const { return address == nullptr; }
+    bool holds(const void* p) const { return address == p; }
+    const void* key() const { return address; }
+    std::uint64_t hash() const { return AddressMap::hash(address); }
   };
-  // The slot holding `p`, or the empty slot where it would go.
-  static std::size_t probe(const std::vector<Slot>& slots, const void* p) {
-    const std::size_t mask = slots.size() - 1;
-    // Fibonacci hashing: addresses share their low bits (alignment) and
-    // often their high ones; the product's top bits mix them all.
-    const auto bits = static_cast<unsigned>(std::countr_zero(slots.size()));
-    std::size_t i = static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(p) * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-    while (slots[i].key != nullptr && slots[i].key != p) i = (i + 1) & mask;
-    return i;
-  }
-  void grow() {
-    std::vector<Slot> bigger(slots_.empty() ? 16 : slots_.size() * 2);
-    for (const Slot& s : slots_)
-      if (s.key != nullptr) bigger[probe(bigger, s.key)] = s;
-    slots_ = std::move(bigger);
-  }
-
-  std::vector<Slot> slots_;  // a power of two in size, or empty
-  std::size_t size_ = 0;
+  FlatSlots<Slot> slots_;
 };
 
 }  // namespace msgsim

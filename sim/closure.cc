@@ -64,18 +64,17 @@ void Closure::run() {
     const Artifact& a = *held_[i].artifact;
     switch (a.kind) {
       case ArtifactKind::kKey: {
-        keys_by_id_[a.key_id].push_back(i);
-        auto w = waiting_.find(a.key_id);
-        if (w == waiting_.end()) break;
+        keys_by_id_.push_back(a.key_id, i);
         // Opened artifacts leave the list for good, so that a long chain's
         // keys are not offered again and again to what is already open.
-        std::erase_if(w->second, [&](Index s) { return held_[s].opened; });
-        offered = w->second;  // try_open may add to waiting_
+        waiting_.erase_if(a.key_id, [&](Index s) { return held_[s].opened; });
+        const std::span<const Index> w = waiting_.find(a.key_id);
+        offered.assign(w.begin(), w.end());  // a copy: the list may change as they open
         for (Index s : offered) try_open(s, i);
         break;
       }
       case ArtifactKind::kSealed:
-        for (const KeyId& id : a.needs) waiting_[id].push_back(i);
+        for (const KeyId& id : a.needs) waiting_.push_back(id, i);
         if (!open_as_a_device_did(i)) try_open(i, kNone);
         break;
       case ArtifactKind::kPlaintext:
@@ -138,9 +137,9 @@ void Closure::try_open(Index sealed, Index with_key) {
   if (opener == nullptr) return;  // nobody knows how to open this (e.g. transport records)
   candidates_.clear();
   for (const KeyId& id : s.needs) {
-    auto it = keys_by_id_.find(id);
-    if (it == keys_by_id_.end()) return;  // a needed key is missing: wait for it
-    candidates_.push_back(&it->second);
+    const std::span<const Index> keys = keys_by_id_.find(id);
+    if (keys.empty()) return;  // a needed key is missing: wait for it
+    candidates_.push_back(keys);
   }
   // Walk the combinations (one key per need), odometer style, newest keys
   // first: where a chain's key is stored anew after every message, the
@@ -151,12 +150,12 @@ void Closure::try_open(Index sealed, Index with_key) {
     combo_.resize(candidates_.size());
     bool includes_new = with_key == kNone;
     for (std::size_t n = 0; n < candidates_.size(); ++n) {
-      combo_[n] = (*candidates_[n])[candidates_[n]->size() - 1 - pos_[n]];
+      combo_[n] = candidates_[n][candidates_[n].size() - 1 - pos_[n]];
       includes_new = includes_new || combo_[n] == with_key;
     }
     if (includes_new && open_with(sealed, *opener)) return;
     std::size_t n = 0;
-    while (n < pos_.size() && ++pos_[n] == candidates_[n]->size()) pos_[n++] = 0;
+    while (n < pos_.size() && ++pos_[n] == candidates_[n].size()) pos_[n++] = 0;
     if (n == pos_.size()) return;  // every combination tried
   }
 }

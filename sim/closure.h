@@ -25,6 +25,7 @@
 #include "msgsim/results.h"
 #include "msgsim/scenario.h"
 #include "address_map.h"
+#include "id_lists.h"
 
 namespace msgsim {
 
@@ -66,14 +67,14 @@ class OpeningCache {
   // Offers `f(key, result)` each successful opening of `sealed` stored in
   // this cache (not `earlier`), in the order they were stored, until `f`
   // returns true; returns whether it did. Kept only after index_by_sealed().
+  // `f` runs under this cache's lock: it must not store into this cache.
   void index_by_sealed() { index_by_sealed_ = true; }
   template <typename F>
   bool any_opening_of(const Artifact* sealed, F&& f) const {
     std::shared_lock lock(mutex_);
     Entry* const* first = by_sealed_.find(sealed);
     for (const Entry* e = first != nullptr ? *first : nullptr; e != nullptr; e = e->second.next_of_sealed)
-      if (f(std::span<const Artifact* const>(e->first), static_cast<const std::vector<ArtifactPtr>&>(e->second.result)))
-        return true;
+      if (f(std::span<const Artifact* const>(e->first), e->second.result)) return true;
     return false;
   }
 
@@ -176,13 +177,13 @@ class Closure {
   // The keys each opening used: a count, then that many positions in held_.
   // The artifacts one opening yields share one list.
   std::deque<Index> combos_;
-  std::unordered_map<KeyId, std::vector<Index>, KeyIdHash> keys_by_id_;
-  std::unordered_map<KeyId, std::vector<Index>, KeyIdHash> waiting_;
+  IdLists keys_by_id_;  // the keys held, by the id each answers to
+  IdLists waiting_;     // the sealed artifacts held, by each id they need
   std::deque<Index> queue_;
   // Scratch space for try_open and open_with, kept between calls.
   std::vector<Index> combo_;
   std::vector<std::size_t> pos_;
-  std::vector<const std::vector<Index>*> candidates_;
+  std::vector<std::span<const Index>> candidates_;
   std::vector<const Artifact*> key_;
   std::map<int, Index> plaintexts_;  // message id -> first plaintext held
   std::size_t openings_ = 0;
