@@ -69,7 +69,10 @@ void Closure::run() {
         // keys are not offered again and again to what is already open.
         waiting_.erase_if(a.key_id, [&](Index s) { return held_[s].opened; });
         const std::span<const Index> w = waiting_.find(a.key_id);
-        offered.assign(w.begin(), w.end());  // a copy: the list may change as they open
+        // A copy: `w` lasts only while waiting_ is unchanged. try_open does
+        // not change it today (what opens is queued for this loop), but the
+        // loop should not depend on that.
+        offered.assign(w.begin(), w.end());
         for (Index s : offered) try_open(s, i);
         break;
       }
