@@ -7,35 +7,53 @@
 
 namespace msgsim {
 
-const std::vector<ArtifactPtr>* OpeningCache::find(std::span<const Artifact* const> k) const {
-  {
-    std::shared_lock lock(mutex_);
-    auto it = cache_.find(k);
-    if (it != cache_.end()) return &it->second.result;
+const std::vector<ArtifactPtr>* OpeningCache::find(KeyView k) const {
+  const Lookup q{hash(k), k};
+  for (const OpeningCache* c = this; c != nullptr; c = c->earlier_) {
+    std::shared_lock lock(c->mutex_);
+    if (const Slot* s = c->index_.find(q.hash, q)) return &s->entry->result;
   }
-  return earlier_ != nullptr ? earlier_->find(k) : nullptr;
+  return nullptr;
 }
 
-const std::vector<ArtifactPtr>& OpeningCache::put(Key k, std::vector<ArtifactPtr> result) {
+const std::vector<ArtifactPtr>& OpeningCache::put(KeyView k, std::vector<ArtifactPtr> result) {
   static const std::vector<ArtifactPtr> kFailed;
   if (result.empty() && !keep_failures_) return kFailed;
+  if (k.empty()) throw std::invalid_argument("OpeningCache: an opening without its sealed artifact");
+  const Lookup q{hash(k), k};
   std::unique_lock lock(mutex_);
-  const auto [it, inserted] = cache_.try_emplace(std::move(k), Stored{std::move(result)});
-  if (inserted && index_by_sealed_ && !it->second.result.empty()) {
-    Entry* const e = &*it;
-    const auto [first, was_first] = by_sealed_.emplace(e->first.front(), e);
+  index_.make_room();
+  Slot& slot = index_.at(q.hash, q);
+  if (!slot.free()) return slot.entry->result;
+  Stored& e = stored_.emplace_back(Stored{keys_.add(k), static_cast<std::uint32_t>(k.size()), nullptr, std::move(result)});
+  slot = Slot{q.hash, &e};
+  index_.filled();
+  if (index_by_sealed_ && !e.result.empty()) {
+    const auto [first, was_first] = by_sealed_.emplace(k.front(), &e);
     if (!was_first) {
-      Entry* last = first;
-      while (last->second.next_of_sealed != nullptr) last = last->second.next_of_sealed;
-      last->second.next_of_sealed = e;
+      Stored* last = first;
+      while (last->next_of_sealed != nullptr) last = last->next_of_sealed;
+      last->next_of_sealed = &e;
     }
   }
-  return it->second.result;
+  return e.result;
 }
 
 std::size_t OpeningCache::size() const {
   std::shared_lock lock(mutex_);
-  return cache_.size();
+  return index_.used();
+}
+
+const Artifact* const* OpeningCache::KeyPool::add(KeyView k) {
+  if (k.size() > left_) {
+    last_size_ = std::max(kBlock, k.size());
+    blocks_.push_back(std::make_unique_for_overwrite<const Artifact*[]>(last_size_));
+    left_ = last_size_;
+  }
+  const Artifact** at = blocks_.back().get() + (last_size_ - left_);
+  std::copy(k.begin(), k.end(), at);
+  left_ -= k.size();
+  return at;
 }
 
 Closure::Index Closure::insert(Held h) {

@@ -13,18 +13,19 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "msgsim/evidence.h"
 #include "msgsim/results.h"
 #include "msgsim/scenario.h"
 #include "address_map.h"
+#include "flat_slots.h"
 #include "id_lists.h"
 
 namespace msgsim {
@@ -45,9 +46,16 @@ struct Capture {
 // Several closures may use one cache from several threads at once. Two of
 // them may compute the same opening; the first result stored is the one
 // every later lookup gets (the other is equal, being of the same function).
+//
+// Flat: the devices' cache holds hundreds of thousands of openings at
+// 100,000 messages, and every closure looks up in it. An opening's key
+// (two or three pointers) is copied into a pool of large blocks, its entry
+// into a deque, and the index is one array of (hash, entry) slots: a lookup
+// reads a slot, and the entry only when the hashes match.
 class OpeningCache {
  public:
   using Key = std::vector<const Artifact*>;  // sealed, then the keys in `needs` order
+  using KeyView = std::span<const Artifact* const>;
   OpeningCache() = default;
   // Consults `earlier` (openings done by the devices during the run, or a
   // cache shared by several closures) on a miss; it may be used, and grow,
@@ -56,12 +64,16 @@ class OpeningCache {
   // one closure only should not: a closure tries each combination once.
   explicit OpeningCache(const OpeningCache* earlier, bool keep_failures = true)
       : earlier_(earlier), keep_failures_(keep_failures) {}
+  OpeningCache(const OpeningCache&) = delete;
+  OpeningCache& operator=(const OpeningCache&) = delete;
   // Stored results never move: the pointers and references stay valid.
-  // Looks up without copying the key.
-  const std::vector<ArtifactPtr>* find(std::span<const Artifact* const> k) const;
+  const std::vector<ArtifactPtr>* find(KeyView k) const;
   // Returns the stored result (the first stored, if another thread was
   // first), or `result` itself when it is a failure this cache does not keep.
-  const std::vector<ArtifactPtr>& put(Key k, std::vector<ArtifactPtr> result);
+  const std::vector<ArtifactPtr>& put(KeyView k, std::vector<ArtifactPtr> result);
+  const std::vector<ArtifactPtr>& put(const Key& k, std::vector<ArtifactPtr> result) {
+    return put(KeyView(k), std::move(result));
+  }
   std::size_t size() const;
 
   // Offers `f(key, result)` each successful opening of `sealed` stored in
@@ -72,41 +84,60 @@ class OpeningCache {
   template <typename F>
   bool any_opening_of(const Artifact* sealed, F&& f) const {
     std::shared_lock lock(mutex_);
-    Entry* const* first = by_sealed_.find(sealed);
-    for (const Entry* e = first != nullptr ? *first : nullptr; e != nullptr; e = e->second.next_of_sealed)
-      if (f(std::span<const Artifact* const>(e->first), e->second.result)) return true;
+    Stored* const* first = by_sealed_.find(sealed);
+    for (const Stored* e = first != nullptr ? *first : nullptr; e != nullptr; e = e->next_of_sealed)
+      if (f(e->key(), e->result)) return true;
     return false;
   }
 
  private:
-  mutable std::shared_mutex mutex_;
-  // Hash and equality for a Key and for a span over one alike.
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::span<const Artifact* const> k) const noexcept {
-      std::size_t h = k.size();
-      for (const Artifact* a : k) h = h * 0x9E3779B97F4A7C15ull + std::hash<const Artifact*>{}(a);
-      return h;
-    }
-  };
-  struct KeyEq {
-    using is_transparent = void;
-    bool operator()(std::span<const Artifact* const> a, std::span<const Artifact* const> b) const noexcept {
-      return std::equal(a.begin(), a.end(), b.begin(), b.end());
-    }
-  };
-  struct Stored;
-  using Entry = std::pair<const Key, Stored>;
+  static std::uint64_t hash(KeyView k) noexcept {
+    std::uint64_t h = k.size();
+    for (const Artifact* a : k) h = h * 0x9E3779B97F4A7C15ull + reinterpret_cast<std::uintptr_t>(a);
+    return h;
+  }
   struct Stored {
+    const Artifact* const* key_at;  // in keys_
+    std::uint32_t key_size;
+    Stored* next_of_sealed = nullptr;  // the next successful opening of the same sealed artifact
     std::vector<ArtifactPtr> result;
-    Entry* next_of_sealed = nullptr;  // the next successful opening of the same sealed artifact
+    KeyView key() const { return {key_at, key_size}; }
   };
-  // Node-based: stored results and keys never move.
-  std::unordered_map<Key, Stored, KeyHash, KeyEq> cache_;
+  // A key looked up: its hash, and the pointers.
+  struct Lookup {
+    std::uint64_t hash;
+    KeyView key;
+  };
+  struct Slot {
+    std::uint64_t hash_ = 0;
+    Stored* entry = nullptr;  // null: free
+    bool free() const { return entry == nullptr; }
+    bool holds(const Lookup& q) const {
+      return hash_ == q.hash && std::equal(q.key.begin(), q.key.end(), entry->key_at, entry->key_at + entry->key_size);
+    }
+    Lookup key() const { return {hash_, entry->key()}; }
+    std::uint64_t hash() const { return hash_; }
+  };
+  // Keys, copied into blocks that never move.
+  class KeyPool {
+   public:
+    const Artifact* const* add(KeyView k);
+
+   private:
+    static constexpr std::size_t kBlock = 8192;  // pointers
+    std::vector<std::unique_ptr<const Artifact*[]>> blocks_;
+    std::size_t last_size_ = 0;  // pointers in the last block
+    std::size_t left_ = 0;       // of them, free at its end
+  };
+
+  mutable std::shared_mutex mutex_;
+  KeyPool keys_;
+  std::deque<Stored> stored_;
+  FlatSlots<Slot> index_;
   const OpeningCache* earlier_ = nullptr;
   bool keep_failures_ = true;
   bool index_by_sealed_ = false;
-  AddressMap<Entry*> by_sealed_;  // sealed artifact -> its first successful opening
+  AddressMap<Stored*> by_sealed_;  // sealed artifact -> its first successful opening
 };
 
 class Closure {

@@ -189,6 +189,49 @@ TEST(OpeningCache, AClosuresOwnCacheForgetsFailuresButReadsThroughToTheSharedOne
   EXPECT_EQ(second.size(), 1u);
 }
 
+// Past many regrowths of the index and many blocks of the key pool: every
+// opening is found under its own key, by equal keys from other storage, not
+// under a prefix or an extension of it, and stored results never move.
+TEST(OpeningCache, FindsEveryOpeningAndKeepsResultsInPlaceAsItGrows) {
+  constexpr int kSealed = 3000;
+  std::vector<ArtifactPtr> sealed, keys;
+  for (int i = 0; i < kSealed; ++i) sealed.push_back(make_sealed("toy.box", fmt::format("box {}", i), {KeyId::from(Bytes{1})}, {}));
+  for (int i = 0; i < 5; ++i) keys.push_back(make_key("toy.key", fmt::format("key {}", i), KeyId::from(Bytes{1}), SecretBytes()));
+  // Box i is opened with keys 0..(i % 5) (one to five keys; keys of 2 to 6 pointers).
+  auto key_of = [&](int i) {
+    OpeningCache::Key k{sealed[static_cast<std::size_t>(i)].get()};
+    for (int j = 0; j <= i % 5; ++j) k.push_back(keys[static_cast<std::size_t>(j)].get());
+    return k;
+  };
+  OpeningCache cache;
+  cache.index_by_sealed();
+  std::vector<const std::vector<ArtifactPtr>*> stored;
+  for (int i = 0; i < kSealed; ++i)
+    stored.push_back(&cache.put(key_of(i), {make_plaintext(fmt::format("text {}", i), i + 1, "x")}));
+  EXPECT_EQ(cache.size(), static_cast<std::size_t>(kSealed));
+  for (int i = 0; i < kSealed; ++i) {
+    const OpeningCache::Key k = key_of(i);
+    const std::vector<ArtifactPtr>* found = cache.find(k);
+    ASSERT_EQ(found, stored[static_cast<std::size_t>(i)]) << "box " << i;
+    EXPECT_EQ(found->front()->message_id, i + 1);
+    EXPECT_EQ(cache.find(std::span(k).first(k.size() - 1)), nullptr) << "a prefix of box " << i << "'s key";
+    OpeningCache::Key longer = k;
+    longer.push_back(keys[4].get());
+    EXPECT_EQ(cache.find(longer), nullptr) << "box " << i << "'s key and one more";
+    // The same opening stored again: the first stays.
+    EXPECT_EQ(&cache.put(k, {}), found);
+    int offered = 0;
+    EXPECT_TRUE(cache.any_opening_of(sealed[static_cast<std::size_t>(i)].get(),
+                                     [&](std::span<const Artifact* const> key, const std::vector<ArtifactPtr>& result) {
+                                       ++offered;
+                                       EXPECT_TRUE(std::equal(key.begin(), key.end(), k.begin(), k.end()));
+                                       return &result == found;
+                                     }));
+    EXPECT_EQ(offered, 1);
+  }
+  EXPECT_EQ(cache.size(), static_cast<std::size_t>(kSealed));
+}
+
 TEST(OpeningCache, OffersASealedArtifactsSuccessfulOpeningsInTheOrderStored) {
   Toy t;
   auto k1 = t.key("k1");
