@@ -729,8 +729,8 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   // memory at once than there are threads, one of them going. (Letting plays
   // go first wins little time: at 100,000 generated messages, -j 2, 99 s and
   // 1.9 GB against 102 s and 1.4 GB this way, before the evidence shrank.
-  // Making the next play wait for the freeing too cost 3-5 s at 100,000:
-  // 73-91 s against 68-83 s, the same peak.)
+  // Making the next play wait for the freeing too was slower at 100,000:
+  // 68.8-91.4 s, mean 80.6, against 67.8-83.1 s, mean 75.3, the same peak.)
 
   auto play = [&](std::size_t i) {
     const ModelInfo* m = models[i];
