@@ -79,13 +79,12 @@ ProtocolResult empty_grid(std::string_view protocol, std::size_t messages, const
 }
 
 // The run's tasks, done by a fixed number of threads. Tasks are taken kOutput
-// first (writing results already final, which frees them), then kFirst,
-// then kLater; and a kLater task starts only once no kFirst task is queued
-// or running: a protocol's closures all end before another play starts. A
-// kFirst task whose closing work is over (it goes on to free the protocol's
-// evidence) says so with closing_done(), and a play may start beside it on
-// another thread. A kOutput task holds back nothing: a play may start while
-// it runs. The first exception stops the work and is rethrown by run().
+// first (freeing a closed protocol's evidence; writing results already
+// final, which frees them), then kFirst, then kLater; and a kLater task
+// starts only once no kFirst task is queued or running: a protocol's
+// closures all end before another play starts. A kOutput task holds back
+// nothing: a play may start while it runs. The first exception stops the
+// work and is rethrown by run().
 class WorkQueue {
  public:
   enum Priority { kOutput, kFirst, kLater };
@@ -94,15 +93,6 @@ class WorkQueue {
     std::lock_guard lock(mutex_);
     queues_[p].push_back(std::move(task));
     ready_.notify_one();
-  }
-
-  // From a running kFirst task: what is left of it need not hold back a play.
-  void closing_done() {
-    std::lock_guard lock(mutex_);
-    if (!running_first_) return;
-    running_first_ = false;
-    --busy_first_;
-    ready_.notify_all();
   }
 
   void run(unsigned threads) {
@@ -131,11 +121,11 @@ class WorkQueue {
         ready_.notify_all();  // nothing to start and nobody working: everyone stops
         return;
       }
+      const bool first = *from == kFirst;
       std::function<void()> task = std::move(queues_[*from].front());
       queues_[*from].pop_front();
       ++busy_;
-      running_first_ = *from == kFirst;
-      if (running_first_) ++busy_first_;
+      if (first) ++busy_first_;
       lock.unlock();
       try {
         task();
@@ -147,14 +137,11 @@ class WorkQueue {
       }
       lock.lock();
       --busy_;
-      if (running_first_) --busy_first_;
-      running_first_ = false;
+      if (first) --busy_first_;
       ready_.notify_all();
     }
   }
 
-  // Whether this thread's task is a kFirst one still counted in busy_first_.
-  static inline thread_local bool running_first_ = false;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::array<std::deque<std::function<void()>>, 3> queues_;  // by Priority
@@ -683,14 +670,19 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     }
   };
 
-  // After the protocol's last closure its results are final, and go out as
-  // a kOutput task (writing a protocol's results takes seconds at scale: the
-  // next play, and the freeing below, need not wait for it). Then the
-  // evidence goes.
+  // After the protocol's last closure its evidence goes and its results,
+  // now final, go out, each as a kOutput task: the next play need not wait
+  // for either (writing a protocol's results takes seconds at scale, and so
+  // does freeing its evidence), but with one thread both come before it.
   auto finish = [&](std::size_t i) {
     ProtocolRun& run = runs[i];
     run.result.notes = run.sim->notes();
     report.results[i] = std::move(run.result);
+    work.push(WorkQueue::kOutput, [&run] {
+      run.cache.reset();
+      run.sim.reset();
+      give_back_memory();
+    });
     if (options.on_protocol_final) {
       {
         std::lock_guard lock(final_mutex);
@@ -698,11 +690,6 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
       }
       work.push(WorkQueue::kOutput, hand_over);
     }
-    // The next play may start on another thread while this one frees.
-    work.closing_done();
-    run.cache.reset();
-    run.sim.reset();
-    give_back_memory();
   };
 
   auto close_actor = [&](std::size_t i, std::size_t a) {
@@ -723,8 +710,8 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   // A protocol's closures go before any play still waiting, and a waiting
   // play starts only once every closure has ended: the first plays start
   // together, one per thread, and the protocols played are closed (their
-  // results handed to be written) before another play starts. The last
-  // closure then frees the evidence while the next play starts on another
+  // results handed to be written) before another play starts. A task of its
+  // own then frees the evidence while the next play starts on another
   // thread (with one thread, before it): no more protocols' evidence is in
   // memory at once than there are threads, one of them going. (Letting plays
   // go first wins little time: at 100,000 generated messages, -j 2, 99 s and
