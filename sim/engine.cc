@@ -62,11 +62,22 @@ using Captures = std::deque<Entry>;
 
 // A live observer installed by a continuous power (intercept, tap, exploit).
 struct Observer {
+  // Every event a node journals: a compromised device gives away all it
+  // stores and handles.
+  static constexpr std::uint8_t kEverything = 0xff;
+  // What passes through a server: what it relays and sends on. Not what it
+  // stores for itself (an escrowed key, a backup taken before the order):
+  // that takes legal compulsion.
+  static constexpr std::uint8_t kTraffic = 1u << static_cast<unsigned>(Event::kSent) |
+                                           1u << static_cast<unsigned>(Event::kRelayed) |
+                                           1u << static_cast<unsigned>(Event::kReceived);
   std::size_t adversary = 0;
   std::int64_t from = 0;
   std::int64_t until = kEndOfScript;  // inclusive; kEndOfScript = no end
   std::uint32_t how = 0;              // "copied by us-gov from Apple's servers (real-time intercept)"
+  std::uint8_t events = kEverything;  // the events it sees, one bit per Event
   bool active(std::int64_t tick) const { return tick >= from && (until == kEndOfScript || tick <= until); }
+  bool sees(Event e) const { return (events >> static_cast<unsigned>(e) & 1u) != 0; }
 };
 
 std::string tick_text(std::int64_t t) { return fmt::format("t={}", t); }
@@ -290,7 +301,7 @@ struct Simulation::Impl final : Context {
     static_assert(static_cast<unsigned>(Event::kRelayed) < (1u << Line::kEventBits));
     journals.at(node).push_back({tick_number() << Line::kEventBits | static_cast<std::uint32_t>(e), n});
     for (const Observer& o : node_observers[node])
-      if (o.active(tick)) captured[o.adversary].push_back({tick_number(), n, o.how});
+      if (o.active(tick) && o.sees(e)) captured[o.adversary].push_back({tick_number(), n, o.how});
     return n;
   }
 
@@ -396,7 +407,8 @@ struct Simulation::Impl final : Context {
             for (NodeId n : provider_nodes(adv, p))
               node_observers[n].push_back(
                   {i, p.at, kEndOfScript,
-                   text(fmt::format("copied by {} from {} (real-time intercept)", adv.name, w.node(n).label))});
+                   text(fmt::format("copied by {} from {} (real-time intercept)", adv.name, w.node(n).label)),
+                   Observer::kTraffic});
             break;
           case PowerKind::kTap:
             for (LinkId l = 0; l < w.link_count(); ++l) {

@@ -1,0 +1,70 @@
+// The adversaries' powers mean what docs/scenario-format.md says they mean:
+// each test pins one power's reach against a scenario where a looser
+// reading would give a different set of readers.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include "msgsim/engine.h"
+#include "protocols/imessage/imessage.h"
+#include "tests/support/scenario_builder.h"
+
+namespace msgsim {
+namespace {
+
+using testing::adversary;
+using testing::conversation;
+using testing::party;
+using testing::power;
+using testing::readers;
+using testing::simulate;
+using Names = std::vector<std::string>;
+
+std::string chain(const ProtocolResult& r, int message, const std::string& actor) {
+  const auto cell = r.find(message, actor);
+  return cell ? fmt::format("{}", fmt::join(cell->how, "\n")) : std::string("(not readable)");
+}
+
+// Regression: an intercept read like a compel. With only an intercept on
+// Apple, the state copied "alice's iCloud Backup service key", which Apple
+// stores for itself at provisioning and never transmits, and read every
+// message through alice's backup.
+TEST(Intercept, CopiesTrafficNotTheKeysTheProviderHoldsForItself) {
+  Scenario s = conversation({"imessage"});
+  s.parties[0].settings.icloud_backup = true;
+  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kIntercept, 0)})};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  for (int m = 1; m <= 3; ++m) {
+    // Apple reads through the key it holds; the interceptor, holding only
+    // what passed through Apple, does not.
+    EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob"})) << "message " << m << "\n"
+                                                               << chain(r, m, "us-gov");
+  }
+}
+
+// The same with a Mac and an iPad on the accounts: more devices, more
+// copies relayed, and still no key that Apple keeps to itself.
+TEST(Intercept, CopiesNoHeldKeyWithSeveralDevicesOnTheAccount) {
+  Scenario s = conversation({"imessage"});
+  s.parties[0] = party("alice", {DeviceKind::kIphone, DeviceKind::kMac, DeviceKind::kIpad});
+  s.parties[0].settings.icloud_backup = true;
+  s.parties[1] = party("bob", {DeviceKind::kIphone, DeviceKind::kIpad});
+  s.parties[1].settings.icloud_backup = true;
+  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kIntercept, 0)})};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  for (int m = 1; m <= 3; ++m)
+    EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob"})) << "message " << m << "\n" << chain(r, m, "us-gov");
+}
+
+// What passes through after `at` is copied; compulsion then adds what the
+// provider holds: the two powers together read what compel alone reads.
+TEST(Intercept, WithCompelReadsWhatCompelReads) {
+  Scenario s = conversation({"imessage"});
+  s.parties[0].settings.icloud_backup = true;
+  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kIntercept, 0), power(PowerKind::kCompel, kEndOfScript)})};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << "message " << m;
+}
+
+}  // namespace
+}  // namespace msgsim
