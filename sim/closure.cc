@@ -1,6 +1,7 @@
 #include "closure.h"
 
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -162,22 +163,57 @@ void Closure::try_open(Index sealed, Index with_key) {
     if (keys.empty()) return;  // a needed key is missing: wait for it
     candidates_.push_back(keys);
   }
+  // A sealed artifact just arrived: every combination of the keys held is
+  // new. A key just arrived: only the combinations that use it are, the
+  // others were tried when their own last key arrived. So every combination
+  // is tried once, when its last key comes, and none is skipped: there is
+  // no cap that could turn "too many to try" into "cannot read".
+  if (with_key == kNone) {
+    try_combinations(sealed, *opener);
+    return;
+  }
+  const KeyId& id = held_[with_key].artifact->key_id;
+  for (std::size_t n = 0; n < candidates_.size(); ++n) {
+    if (s.needs[n] != id) continue;
+    // The new key in place n. In an earlier place that answers to the same
+    // id (rare: no model's artifact needs one id twice today), the
+    // combinations with the new key there were walked already.
+    const std::span<const Index> in_place = candidates_[n];
+    candidates_[n] = std::span<const Index>(&with_key, 1);
+    std::vector<std::pair<std::size_t, std::span<const Index>>> restore;
+    for (std::size_t m = 0; m < n; ++m)
+      if (s.needs[m] == id) restore.emplace_back(m, std::exchange(candidates_[m], without(m, with_key)));
+    const bool opened = try_combinations(sealed, *opener);
+    candidates_[n] = in_place;
+    for (const auto& [m, keys] : restore) candidates_[m] = keys;
+    if (opened) return;
+  }
+}
+
+std::span<const Closure::Index> Closure::without(std::size_t place, Index key) {
+  std::vector<Index>& kept = excluded_[place];
+  kept.clear();
+  for (Index k : candidates_[place])
+    if (k != key) kept.push_back(k);
+  return kept;
+}
+
+bool Closure::try_combinations(Index sealed, const Opener& opener) {
+  for (const auto& c : candidates_)
+    if (c.empty()) return false;
   // Walk the combinations (one key per need), odometer style, newest keys
   // first: where a chain's key is stored anew after every message, the
   // newest key is the one closest to what arrives, so a long conversation
   // costs one opening per message instead of one per key of the chain.
   pos_.assign(candidates_.size(), 0);
-  for (std::size_t tried = 0; tried < kMaxCombinations; ++tried) {
-    combo_.resize(candidates_.size());
-    bool includes_new = with_key == kNone;
-    for (std::size_t n = 0; n < candidates_.size(); ++n) {
+  combo_.resize(candidates_.size());
+  for (;;) {
+    for (std::size_t n = 0; n < candidates_.size(); ++n)
       combo_[n] = candidates_[n][candidates_[n].size() - 1 - pos_[n]];
-      includes_new = includes_new || combo_[n] == with_key;
-    }
-    if (includes_new && open_with(sealed, *opener)) return;
+    if (open_with(sealed, opener)) return true;
     std::size_t n = 0;
     while (n < pos_.size() && ++pos_[n] == candidates_[n].size()) pos_[n++] = 0;
-    if (n == pos_.size()) return;  // every combination tried
+    if (n == pos_.size()) return false;  // every combination tried
   }
 }
 

@@ -181,13 +181,16 @@ class Closure {
   static_assert(sizeof(void*) != 8 || sizeof(Held) == 48);
   using Index = std::uint32_t;  // a held artifact's position in held_
   static constexpr Index kNone = UINT32_MAX;
-  // Most sealed artifacts name one key; a few (an X3DH first message) name
-  // three or four. Bound the combinations tried when several keys answer to
-  // the same id, so that a pathological store cannot explode the search.
-  static constexpr std::size_t kMaxCombinations = 4096;
-
   Index insert(Held h);
+  // Offers `sealed` every combination of held keys (one per need) that is
+  // new: all of them when `with_key` is kNone (the sealed artifact just
+  // arrived), else those that use `with_key` (that key just arrived).
   void try_open(Index sealed, Index with_key);
+  // Tries the combinations of candidates_, newest keys first, until one
+  // opens; true if one did.
+  bool try_combinations(Index sealed, const Opener& opener);
+  // candidates_[place] without `key` (held in excluded_[place]).
+  std::span<const Index> without(std::size_t place, Index key);
   bool open_as_a_device_did(Index sealed);
   // Opens `sealed` with `opener` (its type's) and the held keys in combo_
   // (one per need); false if it does not open.
@@ -215,6 +218,7 @@ class Closure {
   std::vector<Index> combo_;
   std::vector<std::size_t> pos_;
   std::vector<std::span<const Index>> candidates_;
+  std::map<std::size_t, std::vector<Index>> excluded_;  // by place, for without()
   std::vector<const Artifact*> key_;
   std::map<int, Index> plaintexts_;  // message id -> first plaintext held
   std::size_t openings_ = 0;

@@ -138,6 +138,51 @@ TEST(Closure, AWrongKeyUnderTheRightIdOpensNothing) {
   EXPECT_EQ(t.opened, 1) << "the hint led to one real decryption attempt, which failed";
 }
 
+// Regression: the closure gave up after 4,096 key combinations per sealed
+// artifact and reported "cannot read" for one it never tried. Here the
+// right pair comes after 101 x 51 = 5,151 combinations (the impostors
+// under the same ids are newer, and newer keys are tried first).
+TEST(Closure, TriesEveryCombinationHoweverManyKeysAnswerToTheIds) {
+  for (const bool box_last : {true, false}) {
+    Toy t;
+    auto a = t.key("a");
+    auto b = t.key("b");
+    auto box = t.message_box({a, b}, 2, "second");
+    Closure c(t.openers, t.cache);
+    if (!box_last) c.add({box, "given"});
+    c.add({a, "given"});
+    c.add({b, "given"});
+    for (int i = 0; i < 100; ++i)
+      c.add({make_key("toy.key", fmt::format("impostor a{}", i), a->key_id, t.rng->secret(32)), "given"});
+    for (int i = 0; i < 50; ++i)
+      c.add({make_key("toy.key", fmt::format("impostor b{}", i), b->key_id, t.rng->secret(32)), "given"});
+    if (box_last) c.add({box, "given"});
+    c.run();
+    EXPECT_TRUE(c.readings(two_messages(), "eve")[1].readable) << "box last: " << box_last;
+    // Each combination is tried once, when its last key arrives: the box
+    // waiting from the start opens as soon as the real pair is there.
+    EXPECT_EQ(t.opened, box_last ? 101 * 51 : 1) << "box last: " << box_last;
+  }
+}
+
+// Two places needing keys of one id: each pair of keys is tried once, in
+// either order of arrival, and the right pair opens.
+TEST(Closure, ANeedRepeatedTwiceTriesEachPairOnce) {
+  Toy t;
+  auto k = t.key("k");
+  auto other = make_key("toy.key", "other", k->key_id, t.rng->secret(32));
+  auto box = t.message_box({other, k}, 1, "first");  // outer layer k, inner layer other: order matters
+  Closure c(t.openers, t.cache);
+  c.add({box, "given"});
+  c.add({k, "given"});
+  c.add({other, "given"});
+  c.run();
+  EXPECT_TRUE(c.readings(two_messages(), "eve")[0].readable);
+  // (k,k) when k came; then (other,other), (other,k) and (k,other) when other
+  // came, the last of which opens.
+  EXPECT_LE(t.opened, 4);
+}
+
 TEST(Closure, OpeningsAreSharedAcrossActorsThroughTheCache) {
   Toy t;
   auto k = t.key("k");
