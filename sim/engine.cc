@@ -377,6 +377,20 @@ struct Simulation::Impl final : Context {
     return out;
   }
 
+  // How a compel or intercept reached the provider at `server`, for its
+  // description: nothing for the adversary's own courts; the foreign path
+  // otherwise (the loader refused a foreign provider without one).
+  std::string legal_path(const Adversary& adv, const Power& p, NodeId server) const {
+    const std::string& country = w.node(server).country;
+    if (country == adv.country) return {};
+    switch (p.path) {
+      case LegalPath::kMlat: return fmt::format(", through a mutual legal assistance request to the {} authorities", country);
+      case LegalPath::kCloudAct: return fmt::format(", through a CLOUD Act agreement between {} and {}", adv.country, country);
+      case LegalPath::kDirect: break;
+    }
+    throw std::logic_error(fmt::format("{} reaches a provider in {} with no legal path", adv.name, country));
+  }
+
   // Devices of the target that expose the exploit's surface.
   std::vector<NodeId> exploitable(const Adversary& adv, const Power& p) {
     const Party* target = sc.find_party(p.target);
@@ -405,10 +419,10 @@ struct Simulation::Impl final : Context {
         switch (p.kind) {
           case PowerKind::kIntercept:
             for (NodeId n : provider_nodes(adv, p))
-              node_observers[n].push_back(
-                  {i, p.at, kEndOfScript,
-                   text(fmt::format("copied by {} from {} (real-time intercept)", adv.name, w.node(n).label)),
-                   Observer::kTraffic});
+              node_observers[n].push_back({i, p.at, kEndOfScript,
+                                           text(fmt::format("copied by {} from {} (real-time intercept{})", adv.name,
+                                                            w.node(n).label, legal_path(adv, p, n))),
+                                           Observer::kTraffic});
             break;
           case PowerKind::kTap:
             for (LinkId l = 0; l < w.link_count(); ++l) {
@@ -444,8 +458,8 @@ struct Simulation::Impl final : Context {
         switch (p.kind) {
           case PowerKind::kCompel:
             for (NodeId n : provider_nodes(adv, p))
-              snapshot(i, n, fmt::format("handed over by {} to {} under legal compulsion ({})", w.node(n).label,
-                                         adv.name, when));
+              snapshot(i, n, fmt::format("handed over by {} to {} under legal compulsion{} ({})", w.node(n).label,
+                                         adv.name, legal_path(adv, p, n), when));
             break;
           case PowerKind::kSeize:
             for (NodeId d : w.devices_of(p.target))

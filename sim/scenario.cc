@@ -1,7 +1,8 @@
 #include "msgsim/scenario.h"
 
 #include <algorithm>
-
+#include <iterator>
+#include <utility>
 
 namespace msgsim {
 
@@ -27,6 +28,23 @@ const char* to_string(PowerKind k) {
     case PowerKind::kSeize: return "seize";
   }
   return "?";
+}
+
+const char* to_string(LegalPath p) {
+  switch (p) {
+    case LegalPath::kDirect: return "direct";
+    case LegalPath::kMlat: return "mlat";
+    case LegalPath::kCloudAct: return "cloud-act";
+  }
+  return "?";
+}
+
+bool has_cloud_act_agreement(std::string_view a, std::string_view b) {
+  // Executive agreements in force, by the two countries' codes (docs/sources.md §7).
+  static constexpr std::pair<std::string_view, std::string_view> kInForce[] = {{"US", "GB"}, {"US", "AU"}};
+  return std::any_of(std::begin(kInForce), std::end(kInForce), [&](const auto& pair) {
+    return (pair.first == a && pair.second == b) || (pair.first == b && pair.second == a);
+  });
 }
 
 const Party* Scenario::find_party(std::string_view name) const {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "msgsim/settings.h"
@@ -51,11 +52,31 @@ const char* to_string(PowerKind k);
 // Sentinel for "end of script" (compel's default `at`, exploit's default `until`).
 inline constexpr std::int64_t kEndOfScript = -1;
 
+// How a compel or intercept reaches a provider. A provider of the
+// adversary's own country is reached directly; one of another country only
+// through that country's courts, on a path the scenario names
+// (docs/sources.md §7).
+enum class LegalPath {
+  kDirect,    // the adversary's own courts, on a provider of its country
+  kMlat,      // a mutual legal assistance request to the provider's country
+  kCloudAct,  // a direct order under a CLOUD Act agreement between the two countries
+};
+const char* to_string(LegalPath p);  // "direct", "mlat", "cloud-act"
+// True when the two countries (ISO codes) have a CLOUD Act executive
+// agreement in force (docs/sources.md §7: United States with the United
+// Kingdom since 2022, with Australia since 2024).
+bool has_cloud_act_agreement(std::string_view a, std::string_view b);
+
 struct Power {
   PowerKind kind = PowerKind::kCompel;
   std::int64_t at = 0;                 // tick; kEndOfScript for compel's default
   std::int64_t until = kEndOfScript;   // exploit only
   std::vector<std::string> providers;  // compel/intercept; empty = every provider of the adversary's country
+  // compel/intercept: how a provider of another country is reached (the
+  // loader refuses a foreign provider without one, and one without a
+  // foreign provider); providers of the adversary's country are reached
+  // directly whatever this says.
+  LegalPath path = LegalPath::kDirect;
   std::string target;                  // exploit/seize: a party name
   std::string via;                     // exploit: "imessage" | "facetime"
   SourcePos pos;

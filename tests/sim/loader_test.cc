@@ -86,6 +86,8 @@ TEST(LoaderTest, FullScenarioParsesEveryField) {
   EXPECT_EQ(gov.powers[1].kind, PowerKind::kIntercept);
   EXPECT_EQ(gov.powers[1].at, 0);
   EXPECT_EQ(gov.powers[1].providers, (std::vector<std::string>{"apple", "carrier"}));
+  EXPECT_EQ(gov.powers[1].path, LegalPath::kMlat);  // apple is in IE here, gov in the US
+  EXPECT_EQ(gov.powers[0].path, LegalPath::kDirect);
   EXPECT_EQ(gov.powers[2].kind, PowerKind::kTap);
   EXPECT_EQ(gov.powers[2].at, 3);
 
@@ -359,6 +361,42 @@ TEST(ClosestMatch, FindsTyposWithinTwoEdits) {
 
 namespace msgsim {
 namespace {
+
+// A CLOUD Act agreement works both ways: a UK authority may order a US
+// provider directly, and a US one a UK provider (docs/sources.md §7).
+TEST(LoaderTest, ACloudActAgreementReachesTheOtherCountrysProviders) {
+  const Scenario s = load_ok(R"(title = "t"
+protocols = ["imessage", "signal"]
+[[party]]
+name = "alice"
+[[provider]]
+name = "signal"
+country = "GB"
+[[adversary]]
+name = "uk-gov"
+country = "GB"
+powers = [{ power = "compel", providers = ["apple", "signal"], via = "cloud-act" }]
+[[adversary]]
+name = "us-gov"
+country = "US"
+powers = [{ power = "intercept", providers = ["signal"], via = "cloud-act" }, { power = "compel" }]
+)");
+  EXPECT_EQ(s.adversaries.at(0).powers.at(0).path, LegalPath::kCloudAct);
+  EXPECT_EQ(s.adversaries.at(1).powers.at(0).path, LegalPath::kCloudAct);
+  EXPECT_EQ(s.adversaries.at(1).powers.at(1).path, LegalPath::kDirect);
+  EXPECT_EQ(error_of(R"(title = "t"
+protocols = ["imessage"]
+[[party]]
+name = "alice"
+[[adversary]]
+name = "au-gov"
+country = "AU"
+powers = [{ power = "compel", providers = ["apple"] }]
+)"),
+            "s.toml:8:44: error: au-gov (AU) cannot compel 'apple' directly: it is a provider in US\n"
+            "hint: a provider of another country is reached through that country's courts: add via = \"mlat\" (a "
+            "mutual legal assistance request), or via = \"cloud-act\" (AU and US have an agreement)");
+}
 
 TEST(LoaderTest, ADeviceKindMayAppearTwice) {
   const Scenario s = testing::load_ok(

@@ -66,5 +66,26 @@ TEST(Intercept, WithCompelReadsWhatCompelReads) {
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << "message " << m;
 }
 
+// A French authority reaches Apple, a US provider, only through the US
+// courts: its own order (every provider of France) gets nothing, a mutual
+// legal assistance request gets what a US warrant gets, and the chain says
+// which path it took.
+TEST(Compel, AForeignProviderIsReachedThroughTheLegalPathNamed) {
+  Scenario s = conversation({"imessage"});
+  for (Party& p : s.parties) p.country = "FR";
+  s.parties[0].settings.icloud_backup = true;
+  Power mlat = power(PowerKind::kCompel, kEndOfScript);
+  mlat.providers = {"apple"};
+  mlat.path = LegalPath::kMlat;
+  s.adversaries = {adversary("fr-gov", "FR", {power(PowerKind::kCompel, kEndOfScript)}),
+                   adversary("fr-judge", "FR", {mlat})};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  EXPECT_EQ(readers(r, 1), (Names{"alice", "apple", "bob", "fr-judge"}));
+  EXPECT_NE(chain(r, 1, "fr-judge").find("handed over by Apple's servers to fr-judge under legal compulsion, through a "
+                                         "mutual legal assistance request to the US authorities (at the end)"),
+            std::string::npos)
+      << chain(r, 1, "fr-judge");
+}
+
 }  // namespace
 }  // namespace msgsim
