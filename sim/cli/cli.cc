@@ -550,13 +550,16 @@ struct PowerDoc {
   std::string_view meaning;
 };
 constexpr PowerDoc kPowerDocs[] = {
-    {PowerKind::kCompel, "at, providers",
+    {PowerKind::kCompel, "at, providers, via",
      "Legal process: the adversary receives everything those providers store at `at` (default: the end of the "
      "script) and every key they hold, escrowed keys included. `providers` defaults to every provider of the "
-     "adversary's country."},
-    {PowerKind::kIntercept, "at, providers",
-     "From `at` (default 0) on, those providers (default: every provider of the adversary's country) forward a "
-     "copy of every transmission they relay."},
+     "adversary's country; a provider of another country is reached only through the legal path `via` names: "
+     "\"mlat\" (a mutual legal assistance request) or \"cloud-act\" (between countries with an agreement in "
+     "force: the US with GB and AU). Sources: docs/sources.md section 7."},
+    {PowerKind::kIntercept, "at, providers, via",
+     "From `at` (default 0) on, those providers (default: every provider of the adversary's country; `via` as "
+     "for compel) forward a copy of every transmission that passes through them: messages relayed, uploads as "
+     "they arrive. Never what they stored before `at`, never keys they hold for themselves: that takes compel."},
     {PowerKind::kTap, "at",
      "Passive capture, from `at` (default 0), of what crosses network links in the adversary's country, as it is "
      "on the wire (transport encryption included)."},
