@@ -21,7 +21,7 @@ Party party(std::string name, std::vector<DeviceKind> devices) {
   Party p;
   p.name = name;
   p.label = std::move(name);
-  p.devices = std::move(devices);
+  p.devices.assign(devices.begin(), devices.end());
   return p;
 }
 

@@ -393,10 +393,11 @@ struct Simulation::Impl final : Context {
 
   // Devices of the target that expose the exploit's surface.
   std::vector<NodeId> exploitable(const Adversary& adv, const Power& p) {
-    const Party* target = sc.find_party(p.target);
     std::vector<NodeId> out;
     for (NodeId d : w.devices_of(p.target)) {
-      const bool surface_on = p.via == "imessage" ? target->settings.imessage : target->settings.facetime;
+      // Each device's own switch: iMessage off on the iPhone but on on the Mac leaves the Mac exposed.
+      const PartySettings& on = w.node(d).settings;
+      const bool surface_on = p.via == "imessage" ? on.imessage : on.facetime;
       if (is_apple(w.node(d).device) && surface_on) out.push_back(d);
     }
     if (out.empty())

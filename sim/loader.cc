@@ -775,39 +775,77 @@ class Validator {
     p.label = read_label(table, p.name);
     p.country = read_country(table);
     if (const auto* node = table.get("devices")) {
-      const std::vector<std::string> kinds = {"iphone", "ipad", "mac", "android"};
       p.devices.clear();
-      for (const auto& [kind, element] : string_list(*node, "devices")) {
-        const auto it = std::find(kinds.begin(), kinds.end(), kind);
-        if (it == kinds.end())
-          fail(element->source(), fmt::format("unknown device kind {}", quote(kind)),
-               suggestion(kind, kinds, "device kinds:"));
-        const auto device = static_cast<DeviceKind>(it - kinds.begin());
-        // The same kind may appear twice: a work Mac and a home Mac.
-        p.devices.push_back(device);
-      }
+      for (const auto& element :
+           as_array(*node, "devices", "device kinds such as \"iphone\" or tables such as { kind = \"ipad\" }"))
+        p.devices.push_back(read_device(element));
       if (p.devices.empty())
         fail(node->source(), "'devices' must list at least one device", "leave it out for [\"iphone\"]");
     }
     // Only supported settings get here: check_keys refused the others.
-    for (const auto& spec : settings_table()) {
-      const auto* node = table.get(spec.name);
-      if (node == nullptr) continue;
-      switch (spec.type) {
-        case SettingType::kBool: p.settings.*spec.flag = as_bool(*node, spec.name); break;
-        case SettingType::kEnum: {
-          const std::string value = as_string(*node, spec.name);
-          const std::vector<std::string> choices = to_strings(spec.choices);
-          if (std::find(choices.begin(), choices.end(), value) == choices.end())
-            fail(node->source(), fmt::format("invalid value {} for '{}'", quote(value), spec.name),
-                 suggestion(value, choices, "expected one of:"));
-          p.settings.*spec.text = value;
-          break;
-        }
-        case SettingType::kTicks: p.settings.*spec.ticks = as_tick(*node, spec.name); break;
-      }
-    }
+    for (const auto& spec : settings_table())
+      if (const auto* node = table.get(spec.name)) read_setting(*node, spec).apply(p.settings);
     return p;
+  }
+
+  // One setting's value, checked against its row of the settings table.
+  SettingValue read_setting(const toml::node& node, const SettingSpec& spec) const {
+    SettingValue v;
+    v.spec = &spec;
+    switch (spec.type) {
+      case SettingType::kBool: v.flag = as_bool(node, spec.name); break;
+      case SettingType::kEnum: {
+        v.text = as_string(node, spec.name);
+        const std::vector<std::string> choices = to_strings(spec.choices);
+        if (std::find(choices.begin(), choices.end(), v.text) == choices.end())
+          fail(node.source(), fmt::format("invalid value {} for '{}'", quote(v.text), spec.name),
+               suggestion(v.text, choices, "expected one of:"));
+        break;
+      }
+      case SettingType::kTicks: v.ticks = as_tick(node, spec.name); break;
+    }
+    return v;
+  }
+
+  // An element of `devices`: a kind ("iphone"), or a table with the kind
+  // and the device settings this device sets itself
+  // ({ kind = "ipad", icloud_backup = true }).
+  Device read_device(const toml::node& element) const {
+    const auto kind_of = [&](const toml::node& node) {
+      const std::vector<std::string> kinds = {"iphone", "ipad", "mac", "android"};
+      const std::string kind = as_string(node, "kind");
+      const auto it = std::find(kinds.begin(), kinds.end(), kind);
+      if (it == kinds.end())
+        fail(node.source(), fmt::format("unknown device kind {}", quote(kind)), suggestion(kind, kinds, "device kinds:"));
+      // The same kind may appear twice: a work Mac and a home Mac.
+      return Device(static_cast<DeviceKind>(it - kinds.begin()));
+    };
+    if (element.is_string()) return kind_of(element);
+    const auto* table = element.as_table();
+    if (table == nullptr)
+      fail(element.source(),
+           fmt::format("wrong type for an element of 'devices': expected a string or a table, got {}",
+                       type_name(element)),
+           "write a device as \"iphone\" or as { kind = \"ipad\", icloud_backup = true }");
+    KeySet keys{"a device", {"kind"}, {}};
+    for (const auto& spec : settings_table()) {
+      if (spec.scope != SettingScope::kDevice) {
+        // A switch of the whole account: say so, rather than "unknown key".
+        for (const auto& [key, value] : *table)
+          if (key.str() == spec.name)
+            fail(key.source(), fmt::format("'{}' is a setting of the account, not of one device", spec.name),
+                 "set it in the [[party]]: it holds for every device of the party");
+        continue;
+      }
+      (spec.supported ? keys.known : keys.later).push_back(spec.name);
+    }
+    check_keys(*table, keys);
+    const auto* kind = table->get("kind");
+    if (kind == nullptr) missing(*table, "kind", "e.g. { kind = \"ipad\", icloud_backup = true }", "a device");
+    Device d = kind_of(*kind);
+    for (const auto& spec : settings_table())
+      if (const auto* node = table->get(spec.name)) d.own.push_back(read_setting(*node, spec));
+    return d;
   }
 
   Provider read_provider(const toml::table& table) {

@@ -47,6 +47,18 @@ bool has_cloud_act_agreement(std::string_view a, std::string_view b) {
   });
 }
 
+PartySettings Party::device_settings(std::size_t index) const {
+  PartySettings out = settings;
+  for (const SettingValue& v : devices.at(index).own) v.apply(out);
+  return out;
+}
+
+std::vector<DeviceKind> Party::device_kinds() const {
+  std::vector<DeviceKind> out;
+  for (const Device& d : devices) out.push_back(d.kind);
+  return out;
+}
+
 const Party* Scenario::find_party(std::string_view name) const {
   auto it = std::find_if(parties.begin(), parties.end(), [&](const Party& p) { return p.name == name; });
   return it == parties.end() ? nullptr : &*it;

@@ -13,14 +13,16 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "false",
        .choices = {},
        .supported = true,
-       .help = "iCloud Backup of the party's iPhone and iPad: a copy of the device's data, and of the "
-               "Messages in iCloud key when that is on, kept by Apple.",
+       .scope = SettingScope::kDevice,
+       .help = "iCloud Backup of an iPhone or iPad: a copy of the device's data, and of the Messages in "
+               "iCloud key when that is on, kept by Apple.",
        .flag = &PartySettings::icloud_backup},
       {.name = "advanced_data_protection",
        .type = SettingType::kBool,
        .default_value = "false",
        .choices = {},
        .supported = false,
+       .scope = SettingScope::kAccount,
        .help = "Apple Advanced Data Protection: iCloud Backup and Messages in iCloud end-to-end encrypted "
                "with keys Apple does not hold.",
        .flag = &PartySettings::advanced_data_protection},
@@ -29,6 +31,7 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "true",
        .choices = {},
        .supported = true,
+       .scope = SettingScope::kAccount,
        .help = "Messages in iCloud: the party's iMessage history is synced through Apple's servers "
                "across its Apple devices.",
        .flag = &PartySettings::messages_in_icloud},
@@ -37,21 +40,25 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "true",
        .choices = {},
        .supported = true,
-       .help = "iMessage switched on: the party can send and receive iMessages, which also exposes "
-               "its devices to iMessage exploits.",
+       .scope = SettingScope::kDevice,
+       .help = "iMessage switched on on a device: it sends and receives iMessages, which also exposes "
+               "it to iMessage exploits.",
        .flag = &PartySettings::imessage},
       {.name = "facetime",
        .type = SettingType::kBool,
        .default_value = "true",
        .choices = {},
        .supported = true,
-       .help = "FaceTime switched on: an attack surface that a zero-click FaceTime exploit can use.",
+       .scope = SettingScope::kDevice,
+       .help = "FaceTime switched on on a device: an attack surface that a zero-click FaceTime exploit "
+               "can use.",
        .flag = &PartySettings::facetime},
       {.name = "sms_fallback",
        .type = SettingType::kBool,
        .default_value = "true",
        .choices = {},
        .supported = false,
+       .scope = SettingScope::kDevice,
        .help = "\"Send as SMS\": when iMessage cannot deliver, the message goes as a plaintext SMS "
                "through the carrier.",
        .flag = &PartySettings::sms_fallback},
@@ -60,6 +67,7 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "false",
        .choices = {},
        .supported = false,
+       .scope = SettingScope::kDevice,
        .help = "Apple Lockdown Mode: turns off attack surfaces that some zero-click exploits need.",
        .flag = &PartySettings::lockdown_mode},
       {.name = "key_verification",
@@ -67,6 +75,7 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "false",
        .choices = {},
        .supported = false,
+       .scope = SettingScope::kAccount,
        .help = "The party has verified its contacts' keys (iMessage Contact Key Verification, Signal "
                "safety numbers), so a device added behind its back is noticed.",
        .flag = &PartySettings::key_verification},
@@ -75,6 +84,7 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "\"none\"",
        .choices = {"none", "cloud", "cloud-e2ee"},
        .supported = false,
+       .scope = SettingScope::kAccount,
        .help = "WhatsApp chat backup: none, a plain cloud backup, or an end-to-end encrypted cloud backup.",
        .text = &PartySettings::whatsapp_backup},
       {.name = "disappearing",
@@ -82,11 +92,20 @@ std::span<const SettingSpec> settings_table() {
        .default_value = "0",
        .choices = {},
        .supported = false,
+       .scope = SettingScope::kAccount,
        .help = "Disappearing messages: ticks after which sent and received messages are deleted from the "
                "party's devices; 0 keeps them forever.",
        .ticks = &PartySettings::disappearing},
   };
   return kSettings;
+}
+
+void SettingValue::apply(PartySettings& settings) const {
+  switch (spec->type) {
+    case SettingType::kBool: settings.*spec->flag = flag; break;
+    case SettingType::kEnum: settings.*spec->text = text; break;
+    case SettingType::kTicks: settings.*spec->ticks = ticks; break;
+  }
 }
 
 const SettingSpec* find_setting(std::string_view name) {

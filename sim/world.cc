@@ -70,13 +70,14 @@ World World::build(const Scenario& scenario, const std::vector<std::string>& pro
     std::map<DeviceKind, int> seen;
     auto& ids = w.devices_[p.name];
     for (std::size_t i = 0; i < p.devices.size(); ++i) {
-      const DeviceKind k = p.devices[i];
+      const DeviceKind k = p.devices[i].kind;
       const int ordinal = ++seen[k];
       std::string name = fmt::format("{}/{}", p.name, to_string(k));
       if (ordinal > 1) name += std::to_string(ordinal);
       const NodeId id = add_node(NodeKind::kDevice, name, device_label(p, k, ordinal), p.country, p.name);
       w.nodes_[id].device = k;
       w.nodes_[id].device_index = static_cast<int>(i);
+      w.nodes_[id].settings = p.device_settings(i);
       ids.push_back(id);
       add_link(id, net(p.country), {p.country});
     }

@@ -30,13 +30,26 @@ const char* to_string(DeviceKind k);
 bool has_icloud_backup(DeviceKind k);
 bool is_apple(DeviceKind k);
 
+// One device of a party, with the device settings it sets itself (the
+// others are the party's).
+struct Device {
+  DeviceKind kind = DeviceKind::kIphone;
+  std::vector<SettingValue> own;  // device-scoped settings only, each once
+  Device(DeviceKind k = DeviceKind::kIphone) : kind(k) {}  // NOLINT: implicit, a bare kind is a device
+  friend bool operator==(const Device&, const Device&) = default;
+};
+
 struct Party {
   std::string name;   // [a-z][a-z0-9_-]*
   std::string label;  // display name; defaults to name
   std::string country = "US";
-  std::vector<DeviceKind> devices{DeviceKind::kIphone};
-  PartySettings settings;  // see settings.h
+  std::vector<Device> devices{Device()};
+  PartySettings settings;  // the account's settings, and its devices' defaults (settings.h)
   SourcePos pos;
+
+  // The settings in force on device `index`: the party's, with the device's own on top.
+  PartySettings device_settings(std::size_t index) const;
+  std::vector<DeviceKind> device_kinds() const;
 };
 
 struct Provider {

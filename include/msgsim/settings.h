@@ -1,4 +1,4 @@
-// msgsim/settings.h: the per-party settings, declared once.
+// msgsim/settings.h: the settings of parties and their devices, declared once.
 //
 // Each setting is one row of kSettings: its name in the scenario file, a
 // sentence of help, its default, the values it takes, and whether this
@@ -30,12 +30,20 @@ struct PartySettings {
 
 enum class SettingType { kBool, kEnum, kTicks };
 
+// Whose switch a setting is. A device setting (iCloud Backup, iMessage,
+// FaceTime, ...) is set on each iPhone, iPad or Mac: a party's value is its
+// devices' default, and a device may set its own. An account setting
+// (Messages in iCloud, Advanced Data Protection, ...) holds for every
+// device of the party.
+enum class SettingScope { kDevice, kAccount };
+
 struct SettingSpec {
   std::string_view name;
   SettingType type;
   std::string_view default_value;          // as written in TOML: "false", "\"none\"", "0"
   std::vector<std::string_view> choices;  // kEnum only
   bool supported;                          // false: "(later)", rejected with "not supported yet"
+  SettingScope scope;
   std::string_view help;
   bool PartySettings::*flag = nullptr;     // kBool
   std::string PartySettings::*text = nullptr;     // kEnum
@@ -45,5 +53,15 @@ struct SettingSpec {
 // Every setting, in the order of the format page.
 std::span<const SettingSpec> settings_table();
 const SettingSpec* find_setting(std::string_view name);
+
+// One setting's value, as a device sets it over its party's default.
+struct SettingValue {
+  const SettingSpec* spec = nullptr;
+  bool flag = false;         // kBool
+  std::string text;          // kEnum
+  std::int64_t ticks = 0;    // kTicks
+  void apply(PartySettings& settings) const;
+  friend bool operator==(const SettingValue&, const SettingValue&) = default;
+};
 
 }  // namespace msgsim

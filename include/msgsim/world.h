@@ -38,6 +38,7 @@ struct Node {
   std::string owner;    // party or provider name ("" for networks)
   DeviceKind device = DeviceKind::kIphone;  // kDevice only
   int device_index = 0;                     // kDevice: position in the party's `devices`
+  PartySettings settings;                   // kDevice: the settings in force on it (Party::device_settings)
 };
 
 struct Link {

@@ -91,9 +91,9 @@ class IMessageModel final : public Model {
     storage_.provision(ctx);
     const World& w = ctx.world();
     for (const Party& p : ctx.scenario().parties) {
-      if (!p.settings.imessage) continue;  // iMessage off: nothing registered in IDS
       for (NodeId d : w.devices_of(p.name)) {
-        if (!is_apple(w.node(d).device)) continue;
+        // iMessage is a switch of each device: one with it off registers nothing in IDS.
+        if (!is_apple(w.node(d).device) || !w.node(d).settings.imessage) continue;
         DeviceKeys k;
         k.node = d;
         crypto::DhKeyPair enc = crypto::dh_keypair(ctx.rng());

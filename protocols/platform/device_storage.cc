@@ -1,5 +1,6 @@
 #include "protocols/platform/device_storage.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -55,12 +56,14 @@ DeviceStorage::~DeviceStorage() = default;
 DeviceStorage::DeviceStorage(DeviceStorage&&) noexcept = default;
 DeviceStorage& DeviceStorage::operator=(DeviceStorage&&) noexcept = default;
 
+bool DeviceStorage::device_backs_up(const Context& ctx, NodeId device) const {
+  const Node& d = ctx.world().node(device);
+  return has_icloud_backup(d.device) && (impl_->force_backup || d.settings.icloud_backup);
+}
+
 bool DeviceStorage::backs_up(const Context& ctx, std::string_view party) const {
-  const Party* p = ctx.scenario().find_party(party);
-  if (p == nullptr || !(impl_->force_backup || p->settings.icloud_backup)) return false;
-  for (NodeId d : ctx.world().devices_of(party))
-    if (has_icloud_backup(ctx.world().node(d).device)) return true;
-  return false;
+  const auto& devices = ctx.world().devices_of(party);
+  return std::any_of(devices.begin(), devices.end(), [&](NodeId d) { return device_backs_up(ctx, d); });
 }
 
 void DeviceStorage::provision(Context& ctx) {
@@ -81,7 +84,7 @@ void DeviceStorage::provision(Context& ctx) {
     // (FACTS.md §1.4), so Apple's servers hold it; the devices hold it too.
     ctx.store(*apple, bk);
     for (NodeId d : w.devices_of(p.name))
-      if (has_icloud_backup(w.node(d).device)) ctx.store(d, bk);
+      if (device_backs_up(ctx, d)) ctx.store(d, bk);
     impl_->backup_keys.emplace(p.name, bk);
   }
 }
@@ -93,8 +96,7 @@ FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content
                                                  content->label));
   ctx.store(device, sealed);
   Impl::File file{std::move(sealed), device, Impl::kNotBackedUp};
-  const Node& dev = ctx.world().node(device);
-  if (backup == Backup::kIncluded && impl_->backup_keys.count(dev.owner) && has_icloud_backup(dev.device)) {
+  if (backup == Backup::kIncluded && device_backs_up(ctx, device)) {
     if (impl_->backups.size() >= Impl::kNotBackedUp) throw std::length_error("too many backed-up files");
     file.backup = static_cast<std::uint32_t>(impl_->backups.size());
     impl_->backups.push_back({std::move(content), nullptr, device, true});

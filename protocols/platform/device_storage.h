@@ -6,11 +6,11 @@
 // device sealed under it, so whoever holds the unlocked device (its owner, a
 // seizure, an exploit) opens it, and nobody else.
 //
-// iCloud Backup (FACTS.md §1.4, §2.6): an iPhone or iPad whose owner has
-// iCloud Backup on uploads, at the end of every tick, each app file that is
+// iCloud Backup (docs/sources.md §1.4, §2.4): an iPhone or iPad with
+// iCloud Backup on (a switch of each device) uploads, at the end of every tick, each app file that is
 // not excluded from backup, sealed under the account's iCloud Backup service
 // key. Under Standard Data Protection that key is escrowed in Apple's HSMs
-// (FACTS.md §1.4: "securely backed up to iCloud Hardware Security Modules"),
+// (docs/sources.md §1.4: backed up to iCloud Hardware Security Modules),
 // so Apple holds it; a compelled Apple hands it over. Files an app marks
 // excluded (Signal: isExcludedFromBackup, FACTS.md §2.6) never leave the
 // device. Each new backup replaces the previous one on Apple's servers.
@@ -60,7 +60,11 @@ class DeviceStorage {
   // Runs iCloud Backup for every device that has it. Call from Model::end_of_tick.
   void end_of_tick(Context& ctx);
 
-  // True when this party's iPhones/iPads back up to iCloud in this run.
+  // True when this device (an iPhone or iPad with iCloud Backup on, a
+  // setting of each device) backs up to iCloud in this run.
+  bool device_backs_up(const Context& ctx, NodeId device) const;
+  // True when one of this party's devices backs up: the account then has an
+  // iCloud Backup service key.
   bool backs_up(const Context& ctx, std::string_view party) const;
 
   static void register_openers(OpenerRegistry& registry);

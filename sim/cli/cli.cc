@@ -642,9 +642,12 @@ int cmd_list(const std::vector<std::string>& args, const Io& io) {
   }
 
   out << "\nParty settings (keys of [[party]]; \"later\" ones are rejected for now):\n";
+  out << wrap("A \"device\" setting may also be set on one device, as in devices = [\"iphone\", { kind = \"ipad\", "
+              "icloud_backup = true }]; the party's value is its devices' default.",
+              kWrapColumns, "  ");
   for (const auto& s : settings_table()) {
-    out << fmt::format("  {} = {}  ({}){}\n", s.name, s.default_value, setting_values(s),
-                       s.supported ? "" : "  [later]");
+    out << fmt::format("  {} = {}  ({}){}{}\n", s.name, s.default_value, setting_values(s),
+                       s.scope == SettingScope::kDevice ? "  [device]" : "", s.supported ? "" : "  [later]");
     out << wrap(s.help, kWrapColumns, "      ");
   }
 

@@ -208,7 +208,7 @@ TEST(GenerateTest, PartiesMostlyTypeOnAnIphoneWithMixedSettingsAndCountries) {
   std::vector<std::string> countries;
   for (const auto& p : s.parties) {
     ASSERT_FALSE(p.devices.empty());
-    if (p.devices[0] == DeviceKind::kIphone) ++iphone_first;
+    if (p.devices[0].kind == DeviceKind::kIphone) ++iphone_first;
     if (p.devices.size() > 1) ++several_devices;
     if (p.settings.icloud_backup) ++backup;
     if (p.settings.messages_in_icloud) ++in_icloud;

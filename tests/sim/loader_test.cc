@@ -3,6 +3,7 @@
 #include "msgsim/loader.h"
 #include "tests/support/loading.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -50,7 +51,7 @@ TEST(LoaderTest, FullScenarioParsesEveryField) {
   EXPECT_EQ(alice.name, "alice");
   EXPECT_EQ(alice.label, "Alice");
   EXPECT_EQ(alice.country, "FR");
-  EXPECT_EQ(alice.devices, (std::vector<DeviceKind>{DeviceKind::kIphone, DeviceKind::kMac}));
+  EXPECT_EQ(alice.device_kinds(), (std::vector<DeviceKind>{DeviceKind::kIphone, DeviceKind::kMac}));
   EXPECT_FALSE(alice.settings.icloud_backup);
   EXPECT_FALSE(alice.settings.messages_in_icloud);
   EXPECT_TRUE(alice.settings.imessage);
@@ -64,7 +65,7 @@ TEST(LoaderTest, FullScenarioParsesEveryField) {
   EXPECT_EQ(bob.country, "US");
   EXPECT_TRUE(bob.settings.icloud_backup);
   EXPECT_EQ(s.parties[2].name, "carol-2_x");
-  EXPECT_EQ(s.parties[2].devices, std::vector<DeviceKind>{DeviceKind::kAndroid});
+  EXPECT_EQ(s.parties[2].device_kinds(), std::vector<DeviceKind>{DeviceKind::kAndroid});
   EXPECT_EQ(s.find_party("carol-2_x"), &s.parties[2]);
 
   ASSERT_EQ(s.providers.size(), 1u);
@@ -149,7 +150,7 @@ TEST(LoaderTest, OmittedKeysTakeTheirDefaults) {
   const Party& alice = s.parties[0];
   EXPECT_EQ(alice.label, "alice");
   EXPECT_EQ(alice.country, "US");
-  EXPECT_EQ(alice.devices, std::vector<DeviceKind>{DeviceKind::kIphone});
+  EXPECT_EQ(alice.device_kinds(), std::vector<DeviceKind>{DeviceKind::kIphone});
   const PartySettings defaults;
   EXPECT_EQ(alice.settings.icloud_backup, defaults.icloud_backup);
   EXPECT_EQ(alice.settings.messages_in_icloud, defaults.messages_in_icloud);
@@ -398,11 +399,55 @@ powers = [{ power = "compel", providers = ["apple"] }]
             "mutual legal assistance request), or via = \"cloud-act\" (AU and US have an agreement)");
 }
 
+// iCloud Backup, iMessage and FaceTime are switches of each device: a
+// device may set its own, and the party's value is its devices' default.
+TEST(LoaderTest, ADeviceMaySetItsOwnDeviceSettings) {
+  const Scenario s = load_ok(R"(title = "t"
+protocols = ["imessage"]
+[[party]]
+name = "alice"
+icloud_backup = true
+devices = ["iphone", { kind = "ipad", icloud_backup = false, facetime = false }, { kind = "mac" }]
+)");
+  const Party& alice = s.parties.at(0);
+  EXPECT_EQ(alice.device_kinds(), (std::vector<DeviceKind>{DeviceKind::kIphone, DeviceKind::kIpad, DeviceKind::kMac}));
+  EXPECT_TRUE(alice.device_settings(0).icloud_backup) << "the party's value is the default";
+  EXPECT_FALSE(alice.device_settings(1).icloud_backup);
+  EXPECT_FALSE(alice.device_settings(1).facetime);
+  EXPECT_TRUE(alice.device_settings(1).imessage);
+  EXPECT_TRUE(alice.device_settings(2).icloud_backup);
+  EXPECT_TRUE(alice.settings.facetime) << "a device's own value stays its own";
+}
+
+TEST(LoaderErrors, ADeviceTableTakesOnlyItsKindAndDeviceSettings) {
+  const auto device = [](std::string_view spec) {
+    return error_of(fmt::format("title = \"t\"\nprotocols = [\"imessage\"]\n[[party]]\nname = \"a\"\ndevices = [{}]\n",
+                                spec));
+  };
+  EXPECT_EQ(device(R"({ kind = "ipad", messages_in_icloud = false })"),
+            "s.toml:5:29: error: 'messages_in_icloud' is a setting of the account, not of one device\n"
+            "hint: set it in the [[party]]: it holds for every device of the party");
+  EXPECT_EQ(device(R"({ kind = "ipad", icloud_bakup = true })"),
+            "s.toml:5:29: error: unknown key 'icloud_bakup' in a device\nhint: did you mean 'icloud_backup'?");
+  EXPECT_EQ(device(R"({ kind = "ipad", lockdown_mode = true })"),
+            "s.toml:5:29: error: 'lockdown_mode' is not supported yet\n"
+            "hint: the format reserves it for a later version of msgsim; remove it for now");
+  EXPECT_EQ(device(R"({ icloud_backup = true })"),
+            "s.toml:5:12: error: missing required key 'kind' in a device\n"
+            "hint: e.g. { kind = \"ipad\", icloud_backup = true }");
+  EXPECT_EQ(device(R"({ kind = "ipda" })"), "s.toml:5:21: error: unknown device kind 'ipda'\nhint: did you mean 'ipad'?");
+  EXPECT_EQ(device("3"),
+            "s.toml:5:12: error: wrong type for an element of 'devices': expected a string or a table, got an integer\n"
+            "hint: write a device as \"iphone\" or as { kind = \"ipad\", icloud_backup = true }");
+  EXPECT_EQ(device(R"({ kind = "ipad", imessage = "yes" })"),
+            "s.toml:5:40: error: wrong type for 'imessage': expected a boolean (true or false), got a string");
+}
+
 TEST(LoaderTest, ADeviceKindMayAppearTwice) {
   const Scenario s = testing::load_ok(
       "title = \"t\"\nprotocols = [\"imessage\"]\n[[party]]\nname = \"bob\"\ndevices = [\"mac\", \"iphone\", \"mac\"]\n",
       LoadOptions{{"imessage"}});
-  EXPECT_EQ(s.parties.at(0).devices,
+  EXPECT_EQ(s.parties.at(0).device_kinds(),
             (std::vector<DeviceKind>{DeviceKind::kMac, DeviceKind::kIphone, DeviceKind::kMac}));
 }
 

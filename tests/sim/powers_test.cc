@@ -66,6 +66,26 @@ TEST(Intercept, WithCompelReadsWhatCompelReads) {
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << "message " << m;
 }
 
+// iMessage is a switch of each device: off on Bob's iPhone, on on his Mac,
+// the exploit through iMessage reaches the Mac and nothing else.
+TEST(Exploit, ReachesTheDevicesWhoseOwnSwitchExposesTheSurface) {
+  Scenario s = conversation({"imessage"});
+  s.parties[1] = party("bob", {DeviceKind::kIphone, DeviceKind::kMac});
+  s.parties[1].settings.imessage = false;
+  SettingValue on{find_setting("imessage"), true, {}, 0};
+  s.parties[1].devices[1].own = {on};
+  s.adversaries = {adversary("nso", "IL", {power(PowerKind::kExploit, 3, "bob", "imessage")})};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  EXPECT_EQ(readers(r, 1), (Names{"alice", "bob", "nso"}));
+  const std::string how = chain(r, 1, "nso");
+  EXPECT_NE(how.find("from bob's Mac"), std::string::npos) << how;
+  EXPECT_EQ(how.find("iPhone"), std::string::npos) << how;
+  // With iMessage off on the Mac too, nothing of Bob's is exposed (and
+  // nothing reaches Bob over iMessage).
+  s.parties[1].devices[1].own.clear();
+  EXPECT_EQ(readers(simulate(s, imessage_model_info()), 1), (Names{"alice"}));
+}
+
 // A French authority reaches Apple, a US provider, only through the US
 // courts: its own order (every provider of France) gets nothing, a mutual
 // legal assistance request gets what a US warrant gets, and the chain says

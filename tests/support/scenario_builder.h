@@ -15,7 +15,7 @@ inline Party party(std::string name, std::vector<DeviceKind> devices = {DeviceKi
   p.name = name;
   p.label = name;
   p.country = std::move(country);
-  p.devices = std::move(devices);
+  p.devices.assign(devices.begin(), devices.end());
   return p;
 }
 

@@ -60,6 +60,23 @@ TEST(IMessage, BackupWithoutMessagesInIcloudCarriesTheMessagesThemselves) {
   EXPECT_EQ(how.find("container key"), std::string::npos) << how;
 }
 
+// iCloud Backup is a switch of each device: Alice's iPhone off, her iPad
+// on, and the iPad's backup gives her container key away.
+TEST(IMessage, OneDeviceBackingUpIsEnoughToExposeTheAccount) {
+  Scenario s = with_state(conversation({"imessage"}));
+  s.parties[0] = testing::party("alice", {DeviceKind::kIphone, DeviceKind::kIpad});
+  s.parties[0].devices[1].own = {SettingValue{find_setting("icloud_backup"), true, {}, 0}};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  EXPECT_EQ(readers(r, 1), (Names{"alice", "apple", "bob", "us-gov"}));
+  const std::string how = fmt::format("{}", fmt::join(r.find(1, "apple")->how, "\n"));
+  EXPECT_NE(how.find("iCloud Backup of alice's iPad"), std::string::npos) << how;
+  // The party's value is only the default: its one device switching it off wins.
+  Scenario off = with_state(conversation({"imessage"}));
+  off.parties[0].settings.icloud_backup = true;
+  off.parties[0].devices[0].own = {SettingValue{find_setting("icloud_backup"), false, {}, 0}};
+  EXPECT_EQ(readers(simulate(off, imessage_model_info()), 1), (Names{"alice", "bob"}));
+}
+
 TEST(IMessage, EscrowModelForcesBackupOn) {
   const ProtocolResult r = simulate(with_state(conversation({"imessage-icloud"})), imessage_icloud_model_info());
   EXPECT_EQ(readers(r, 3), (Names{"alice", "apple", "bob", "us-gov"}));

@@ -21,7 +21,7 @@ namespace {
 Party party(std::string name, std::vector<DeviceKind> devices = {DeviceKind::kIphone}) {
   Party p;
   p.name = std::move(name);
-  p.devices = std::move(devices);
+  p.devices.assign(devices.begin(), devices.end());
   return p;
 }
 
