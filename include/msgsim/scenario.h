@@ -1,7 +1,6 @@
 // msgsim/scenario.h: a validated scenario, as the loader hands it to the engine.
 //
-// The file format is ../shared/SCENARIO_FORMAT.md (docs/scenario-format.md in
-// this repository). Everything here has been checked by the loader: names are
+// The file format is docs/scenario-format.md. Everything here has been checked by the loader: names are
 // unique and well formed, references resolve, values are in range. The engine
 // and the models may rely on that and never re-validate.
 #pragma once
