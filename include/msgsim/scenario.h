@@ -1,8 +1,9 @@
 // msgsim/scenario.h: a validated scenario, as the loader hands it to the engine.
 //
-// The file format is docs/scenario-format.md. Everything here has been checked by the loader: names are
-// unique and well formed, references resolve, values are in range. The engine
-// and the models may rely on that and never re-validate.
+// The file format is docs/scenario-format.md. Everything here has been
+// checked by the loader: names are unique and well formed, references
+// resolve, values are in range. The engine and the models may rely on that
+// and never re-validate.
 #pragma once
 
 #include <cstdint>
