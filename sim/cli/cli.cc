@@ -565,11 +565,12 @@ constexpr PowerDoc kPowerDocs[] = {
      "on the wire (transport encryption included)."},
     {PowerKind::kExploit, "target, via, at, until",
      "Zero-click compromise, through `via` (imessage, facetime, whatsapp), of every device of `target` that "
-     "exposes that surface: the device's stored messages and keys at `at`, and all it handles until `until` "
-     "(default: the end)."},
+     "exposes that surface (that device's own setting is on): the device's stored messages and the keys its "
+     "software can read at `at` (not those a Secure Enclave keeps), and all it handles until `until` (default: "
+     "the end)."},
     {PowerKind::kSeize, "target, at",
-     "Physical access to the target's unlocked devices at `at`: what they store and the keys they hold at that "
-     "moment, nothing after."},
+     "Physical access to the target's unlocked devices at `at`: what they store and the keys their software can "
+     "read at that moment (not those a Secure Enclave keeps), nothing after. Sources: docs/sources.md section 6."},
 };
 
 std::string setting_values(const SettingSpec& s) {
