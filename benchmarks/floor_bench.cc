@@ -9,7 +9,8 @@
 
 #include "benchmarks/bench.h"
 #include "msgsim/crypto.h"
-#include "protocols/signal/ratchet.h"
+#include "protocols/ratchet/double_ratchet.h"
+#include "protocols/signal/signal_model.h"
 #include "protocols/signal/x3dh.h"
 
 namespace msgsim::bench {
@@ -66,14 +67,15 @@ SignalPair make_pair(Rng& rng) {
   SignalPair p{signal::make_identity(rng), signal::make_identity(rng), {}, {}, {}};
   p.bob_spk = signal::make_signed_prekey(rng, p.bob_id, 1);
   p.bob_opk = signal::make_one_time_prekeys(rng, 1, 1);
-  p.bundle = {p.bob_id.dh.public_key, p.bob_id.sign.public_key, 1, p.bob_spk.key.public_key,
-              p.bob_spk.signature,    1u,                       p.bob_opk[0].key.public_key};
+  p.bundle = {p.bob_id.dh.public_key,     p.bob_id.sign.public_key, 1,
+              p.bob_spk.key.public_key,   p.bob_spk.signature,      1u,
+              p.bob_opk[0].key.public_key};
   return p;
 }
 
 struct Sessions {
-  signal::Session alice;
-  signal::Session bob;
+  ratchet::Session alice;
+  ratchet::Session bob;
 };
 
 // X3DH as the model runs it for a first message: Alice's side (signature
@@ -85,17 +87,18 @@ Sessions x3dh(Rng& rng, const SignalPair& p) {
   auto sk = signal::x3dh_respond(p.bob_id.dh.secret, p.bob_spk.key.secret, &p.bob_opk[0].key.secret,
                                  p.alice_id.dh.public_key, init->ephemeral_key);
   if (!sk) throw std::logic_error("floor: x3dh_respond");
-  signal::Session a = signal::Session::initiate(rng, std::move(init->shared_secret), init->associated,
-                                                init->ephemeral_key, p.bob_spk.key.public_key);
-  signal::Session b = signal::Session::respond(
-      std::move(*sk), signal::x3dh_associated(p.alice_id.dh.public_key, p.bob_id.dh.public_key), init->ephemeral_key,
-      {p.bob_spk.key.public_key, p.bob_spk.key.secret.clone()});
+  ratchet::Session a = ratchet::Session::initiate(signal::protocol().kdf(), rng, std::move(init->shared_secret),
+                                                  init->associated, init->ephemeral_key, p.bob_spk.key.public_key);
+  ratchet::Session b =
+      ratchet::Session::respond(signal::protocol().kdf(), std::move(*sk),
+                                signal::x3dh_associated(p.alice_id.dh.public_key, p.bob_id.dh.public_key),
+                                init->ephemeral_key, {p.bob_spk.key.public_key, p.bob_spk.key.secret.clone()});
   return {std::move(a), std::move(b)};
 }
 
-void send(Rng& rng, signal::Session& from, signal::Session& to, bool expect_step) {
-  signal::Session::Sent sent = from.encrypt(rng, payload());
-  signal::Session::Received got = to.decrypt(rng, sent.message);
+void send(Rng& rng, ratchet::Session& from, ratchet::Session& to, bool expect_step) {
+  ratchet::Session::Sent sent = from.encrypt(rng, payload());
+  ratchet::Session::Received got = to.decrypt(rng, sent.message);
   if (!got.ok() || got.stepped != expect_step) throw std::logic_error("floor: ratchet");
   benchmark::DoNotOptimize(got.plaintext.data());
 }
