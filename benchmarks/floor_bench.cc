@@ -9,6 +9,7 @@
 
 #include "benchmarks/bench.h"
 #include "msgsim/crypto.h"
+#include "protocols/imessage/pq3.h"
 #include "protocols/ratchet/double_ratchet.h"
 #include "protocols/signal/signal_model.h"
 #include "protocols/signal/x3dh.h"
@@ -27,12 +28,12 @@ const Bytes& payload() {
   return p;
 }
 
-// One iMessage device copy, both ends, as protocols/imessage/imessage.cc does
-// it: the sender draws a message key, AEAD-encrypts the payload, seals the key
-// to the device's X25519 key and signs (wrapped key, ciphertext) with Ed25519;
-// the device verifies, unseals the key and decrypts.
-void BM_IMessageCopy(benchmark::State& state) {
-  auto rng = make_seeded_rng(1, "bench-floor-imessage");
+// One imessage-classic device copy, both ends, as protocols/imessage/classic.cc
+// does it: the sender draws a message key, AEAD-encrypts the payload, seals
+// the key to the device's X25519 key and signs (wrapped key, ciphertext) with
+// Ed25519; the device verifies, unseals the key and decrypts.
+void BM_ClassicCopy(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-imessage-classic");
   crypto::DhKeyPair device = crypto::dh_keypair(*rng);
   crypto::SignKeyPair sender = crypto::sign_keypair(*rng);
   Bytes associated;
@@ -138,10 +139,88 @@ void BM_SignalStep(benchmark::State& state) {
   }
 }
 
+// PQ3 (imessage, imessage-icloud), as protocols/imessage/pq3.h does it: the
+// initiator checks the pre-key's signature, draws E and derives the first
+// root key, the responder redoes the DH; both set up their Double Ratchet
+// sessions with iMessage's KDF labels.
+struct Pq3Pair {
+  crypto::SignKeyPair alice_auth = {}, bob_auth = {};
+  crypto::DhKeyPair bob_prekey = {};
+  Bytes signature;
+};
+
+Pq3Pair make_pq3_pair(Rng& rng) {
+  Pq3Pair p{crypto::sign_keypair(rng), crypto::sign_keypair(rng), crypto::dh_keypair(rng), {}};
+  p.signature = imessage::sign_prekey(p.bob_auth.secret, p.bob_prekey.public_key);
+  return p;
+}
+
+Sessions pq3_setup(Rng& rng, const Pq3Pair& p) {
+  const ratchet::Kdf& kdf = imessage::pq3_protocol().kdf();
+  auto init = imessage::initiate(rng, p.bob_auth.public_key, p.bob_prekey.public_key, p.signature);
+  if (!init) throw std::logic_error("floor: pq3 initiate");
+  auto root = imessage::respond(p.bob_prekey.secret, init->ephemeral_key);
+  if (!root) throw std::logic_error("floor: pq3 respond");
+  const Bytes ad = imessage::session_associated(p.alice_auth.public_key, p.bob_auth.public_key);
+  ratchet::Session a =
+      ratchet::Session::initiate(kdf, rng, std::move(init->root_key), ad, init->ephemeral_key, p.bob_prekey.public_key);
+  ratchet::Session b = ratchet::Session::respond(kdf, std::move(*root), ad, init->ephemeral_key,
+                                                 {p.bob_prekey.public_key, p.bob_prekey.secret.clone()});
+  return {std::move(a), std::move(b)};
+}
+
+// One PQ3 copy: the ratchet's encryption, the sender device's signature over
+// the message bytes, its verification, the ratchet's decryption.
+void pq3_send(Rng& rng, ratchet::Session& from, const crypto::SignKeyPair& signer, ratchet::Session& to,
+              bool expect_step) {
+  ratchet::Session::Sent sent = from.encrypt(rng, payload());
+  const Bytes bytes = sent.message.encode();
+  const Bytes signature = crypto::sign(signer.secret, bytes);
+  if (!crypto::verify(signer.public_key, bytes, signature)) throw std::logic_error("floor: verify");
+  ratchet::Session::Received got = to.decrypt(rng, sent.message);
+  if (!got.ok() || got.stepped != expect_step) throw std::logic_error("floor: ratchet");
+  benchmark::DoNotOptimize(got.plaintext.data());
+}
+
+void BM_IMessageSetup(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-pq3-setup");
+  const Pq3Pair p = make_pq3_pair(*rng);
+  for (auto _ : state) {
+    Sessions s = pq3_setup(*rng, p);
+    benchmark::DoNotOptimize(&s);
+  }
+}
+
+void BM_IMessageChain(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-pq3-chain");
+  const Pq3Pair p = make_pq3_pair(*rng);
+  Sessions s = pq3_setup(*rng, p);
+  pq3_send(*rng, s.alice, p.alice_auth, s.bob, true);
+  for (auto _ : state) pq3_send(*rng, s.alice, p.alice_auth, s.bob, false);
+}
+
+void BM_IMessageStep(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-pq3-step");
+  const Pq3Pair p = make_pq3_pair(*rng);
+  Sessions s = pq3_setup(*rng, p);
+  pq3_send(*rng, s.alice, p.alice_auth, s.bob, true);
+  bool bob_turn = true;
+  for (auto _ : state) {
+    if (bob_turn)
+      pq3_send(*rng, s.bob, p.bob_auth, s.alice, true);
+    else
+      pq3_send(*rng, s.alice, p.alice_auth, s.bob, true);
+    bob_turn = !bob_turn;
+  }
+}
+
 }  // namespace
 
 void register_floor_benchmarks() {
-  benchmark::RegisterBenchmark(kFloorIMessageCopy, BM_IMessageCopy)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorClassicCopy, BM_ClassicCopy)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorIMessageChain, BM_IMessageChain)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorIMessageStep, BM_IMessageStep)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorIMessageSetup, BM_IMessageSetup)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark(kFloorSignalChain, BM_SignalChain)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark(kFloorSignalStep, BM_SignalStep)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark(kFloorSignalX3dh, BM_SignalX3dh)->Unit(benchmark::kMicrosecond);

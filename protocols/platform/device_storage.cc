@@ -78,7 +78,7 @@ void DeviceStorage::provision(Context& ctx) {
     ArtifactPtr bk = new_key(ctx.rng(), kBackupKey,
                              fmt::format("{}'s iCloud Backup service key", p.label.empty() ? p.name : p.label));
     // Standard Data Protection: the service key is escrowed in Apple's HSMs
-    // (FACTS.md §1.4), so Apple's servers hold it; the devices hold it too.
+    // (docs/sources.md §1.4), so Apple's servers hold it; the devices hold it too.
     ctx.store(*apple, bk);
     for (NodeId d : w.devices_of(p.name))
       if (has_icloud_backup(w.node(d).device)) ctx.store(d, bk);

@@ -4,16 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 
 #include "msgsim/engine.h"
 #include "protocols/platform/device_storage.h"
 #include "protocols/signal/model_details.h"
 #include "protocols/signal/x3dh_agreement.h"
+#include "tests/protocols/model_docs.h"
 
 namespace msgsim {
 namespace {
@@ -334,16 +333,7 @@ TEST(SignalModel, ReusingTheDevicesOpeningsChangesNoReadingAndNoExplanation) {
 }
 
 TEST(SignalModel, DocsCarryTheDetailsText) {
-  std::ifstream f(std::string(MSGSIM_SOURCE_DIR) + "/docs/models/signal.md");
-  ASSERT_TRUE(f) << "docs/models/signal.md is missing";
-  std::set<std::string> doc_lines;
-  for (std::string line; std::getline(f, line);) doc_lines.insert(line);
-  std::istringstream details{std::string(signal::kModelDetails)};
-  for (std::string line; std::getline(details, line);) {
-    if (line.empty()) continue;
-    EXPECT_TRUE(doc_lines.count(line) || doc_lines.count("# " + line) || doc_lines.count("## " + line))
-        << "not in docs/models/signal.md: " << line;
-  }
+  testing::expect_doc_carries_details(signal_model_info());
   EXPECT_EQ(signal_model_info().details, signal::kModelDetails);
   EXPECT_EQ(signal_model_info().name, "signal");
 }
