@@ -97,11 +97,40 @@ Sessions x3dh(Rng& rng, const SignalPair& p) {
   return {std::move(a), std::move(b)};
 }
 
-void send(Rng& rng, ratchet::Session& from, ratchet::Session& to, bool expect_step) {
+// One message copy through two sessions; with `signer`, the copy's bytes are
+// signed and the signature verified too (PQ3 signs every copy).
+void send(Rng& rng, ratchet::Session& from, ratchet::Session& to, bool expect_step,
+          const crypto::SignKeyPair* signer = nullptr) {
   ratchet::Session::Sent sent = from.encrypt(rng, payload());
+  if (signer != nullptr) {
+    const Bytes bytes = sent.message.encode();
+    const Bytes signature = crypto::sign(signer->secret, bytes);
+    if (!crypto::verify(signer->public_key, bytes, signature)) throw std::logic_error("floor: verify");
+  }
   ratchet::Session::Received got = to.decrypt(rng, sent.message);
   if (!got.ok() || got.stepped != expect_step) throw std::logic_error("floor: ratchet");
   benchmark::DoNotOptimize(got.plaintext.data());
+}
+
+// Alice sends and Bob receives on the same chains: one chain step each side.
+void chain_floor(benchmark::State& state, Rng& rng, Sessions s, const crypto::SignKeyPair* alice_signer) {
+  send(rng, s.alice, s.bob, true, alice_signer);  // Bob's first receiving chain
+  for (auto _ : state) send(rng, s.alice, s.bob, false, alice_signer);
+}
+
+// The two take turns: every message carries a new ratchet key, so the
+// receiver makes a DH step (two DHs, two root-KDF steps, a new key pair).
+void step_floor(benchmark::State& state, Rng& rng, Sessions s, const crypto::SignKeyPair* alice_signer,
+                const crypto::SignKeyPair* bob_signer) {
+  send(rng, s.alice, s.bob, true, alice_signer);
+  bool bob_turn = true;
+  for (auto _ : state) {
+    if (bob_turn)
+      send(rng, s.bob, s.alice, true, bob_signer);
+    else
+      send(rng, s.alice, s.bob, true, alice_signer);
+    bob_turn = !bob_turn;
+  }
 }
 
 void BM_SignalX3dh(benchmark::State& state) {
@@ -113,30 +142,16 @@ void BM_SignalX3dh(benchmark::State& state) {
   }
 }
 
-// Alice sends and Bob receives on the same chains: one chain step each side.
 void BM_SignalChain(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-chain");
   const SignalPair p = make_pair(*rng);
-  Sessions s = x3dh(*rng, p);
-  send(*rng, s.alice, s.bob, true);  // Bob's first receiving chain
-  for (auto _ : state) send(*rng, s.alice, s.bob, false);
+  chain_floor(state, *rng, x3dh(*rng, p), nullptr);
 }
 
-// The two take turns: every message carries a new ratchet key, so the
-// receiver makes a DH step (two DHs, two root-KDF steps, a new key pair).
 void BM_SignalStep(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-step");
   const SignalPair p = make_pair(*rng);
-  Sessions s = x3dh(*rng, p);
-  send(*rng, s.alice, s.bob, true);
-  bool bob_turn = true;
-  for (auto _ : state) {
-    if (bob_turn)
-      send(*rng, s.bob, s.alice, true);
-    else
-      send(*rng, s.alice, s.bob, true);
-    bob_turn = !bob_turn;
-  }
+  step_floor(state, *rng, x3dh(*rng, p), nullptr, nullptr);
 }
 
 // PQ3 (imessage, imessage-icloud), as protocols/imessage/pq3.h does it: the
@@ -169,19 +184,6 @@ Sessions pq3_setup(Rng& rng, const Pq3Pair& p) {
   return {std::move(a), std::move(b)};
 }
 
-// One PQ3 copy: the ratchet's encryption, the sender device's signature over
-// the message bytes, its verification, the ratchet's decryption.
-void pq3_send(Rng& rng, ratchet::Session& from, const crypto::SignKeyPair& signer, ratchet::Session& to,
-              bool expect_step) {
-  ratchet::Session::Sent sent = from.encrypt(rng, payload());
-  const Bytes bytes = sent.message.encode();
-  const Bytes signature = crypto::sign(signer.secret, bytes);
-  if (!crypto::verify(signer.public_key, bytes, signature)) throw std::logic_error("floor: verify");
-  ratchet::Session::Received got = to.decrypt(rng, sent.message);
-  if (!got.ok() || got.stepped != expect_step) throw std::logic_error("floor: ratchet");
-  benchmark::DoNotOptimize(got.plaintext.data());
-}
-
 void BM_IMessageSetup(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-pq3-setup");
   const Pq3Pair p = make_pq3_pair(*rng);
@@ -194,24 +196,13 @@ void BM_IMessageSetup(benchmark::State& state) {
 void BM_IMessageChain(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-pq3-chain");
   const Pq3Pair p = make_pq3_pair(*rng);
-  Sessions s = pq3_setup(*rng, p);
-  pq3_send(*rng, s.alice, p.alice_auth, s.bob, true);
-  for (auto _ : state) pq3_send(*rng, s.alice, p.alice_auth, s.bob, false);
+  chain_floor(state, *rng, pq3_setup(*rng, p), &p.alice_auth);
 }
 
 void BM_IMessageStep(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-pq3-step");
   const Pq3Pair p = make_pq3_pair(*rng);
-  Sessions s = pq3_setup(*rng, p);
-  pq3_send(*rng, s.alice, p.alice_auth, s.bob, true);
-  bool bob_turn = true;
-  for (auto _ : state) {
-    if (bob_turn)
-      pq3_send(*rng, s.bob, p.bob_auth, s.alice, true);
-    else
-      pq3_send(*rng, s.alice, p.alice_auth, s.bob, true);
-    bob_turn = !bob_turn;
-  }
+  step_floor(state, *rng, pq3_setup(*rng, p), &p.alice_auth, &p.bob_auth);
 }
 
 }  // namespace
