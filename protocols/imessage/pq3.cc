@@ -167,10 +167,12 @@ ByteView Pq3Agreement::first_ratchet_public(NodeId at) const { return devices_.a
 ArtifactPtr Pq3Agreement::first_ratchet_key(Context&, NodeId at) { return devices_.at(at).prekey_key; }
 
 void Pq3Agreement::authenticate(NodeId from, Bytes& message) const {
-  const Enclave& e = devices_.at(from);
-  const Bytes signature = crypto::sign(e.auth.secret, message);
+  const Bytes signature = crypto::sign(devices_.at(from).auth.secret, message);
   message.insert(message.end(), signature.begin(), signature.end());
-  message.insert(message.end(), e.auth.public_key.begin(), e.auth.public_key.end());
+}
+
+bool Pq3Agreement::authentic(NodeId from, ByteView message) const {
+  return ratchet::signature_holds(message, devices_.at(from).auth.public_key);
 }
 
 }  // namespace msgsim::imessage

@@ -90,6 +90,8 @@ class Pq3Agreement final : public ratchet::KeyAgreement {
   ByteView first_ratchet_public(NodeId at) const override;
   ArtifactPtr first_ratchet_key(Context& ctx, NodeId at) override;
   void authenticate(NodeId from, Bytes& message) const override;
+  // Against the sender device's authentication key as IDS lists it.
+  bool authentic(NodeId from, ByteView message) const override;
 
   static void register_openers(OpenerRegistry& registry);
   // Artifact types, for tests and experiments.

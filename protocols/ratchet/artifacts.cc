@@ -24,16 +24,11 @@ Bytes index_bytes(std::uint32_t index) {
   return out;
 }
 
-// The message bytes before a signing app's signature block, once the block
-// verifies; all the bytes for an app that does not sign; nullopt otherwise.
-std::optional<ByteView> verified_wire(const Protocol& p, ByteView bytes) {
+// The message bytes, without a signing app's signature; nullopt when too short.
+std::optional<ByteView> wire_bytes(const Protocol& p, ByteView bytes) {
   if (!p.signed_messages()) return bytes;
-  if (bytes.size() < kSignatureBlockSize) return std::nullopt;
-  const ByteView block = bytes.subspan(bytes.size() - kSignatureBlockSize);
-  const ByteView wire = bytes.first(bytes.size() - kSignatureBlockSize);
-  if (!crypto::verify(block.subspan(crypto::kSignatureSize), wire, block.first(crypto::kSignatureSize)))
-    return std::nullopt;
-  return wire;
+  if (bytes.size() < crypto::kSignatureSize) return std::nullopt;
+  return bytes.first(bytes.size() - crypto::kSignatureSize);
 }
 
 }  // namespace
@@ -104,7 +99,11 @@ std::optional<std::pair<int, std::string>> decode_envelope(ByteView bytes) {
   return std::pair{static_cast<int>(*id), msgsim::to_string(*text)};
 }
 
-bool signature_holds(const Protocol& p, ByteView message_bytes) { return verified_wire(p, message_bytes).has_value(); }
+bool signature_holds(ByteView message_bytes, ByteView signer_public) {
+  if (message_bytes.size() < crypto::kSignatureSize) return false;
+  const std::size_t signed_size = message_bytes.size() - crypto::kSignatureSize;
+  return crypto::verify(signer_public, message_bytes.first(signed_size), message_bytes.subspan(signed_size));
+}
 
 ArtifactPtr make_ratchet_header(const Protocol& p, std::string chain, const HeaderPart& part) {
   return make_sealed(p.header_type(), std::string(kHeaderPrefix) + chain,
@@ -165,7 +164,7 @@ std::vector<ArtifactPtr> open_message_artifact(const Protocol& p, const Artifact
   const bool reaches =
       chain_key ? *n >= *index && *n - *index <= kMaxForwardJumps : key.type == p.message_key_type() && *index == *n;
   if (!reaches) return {};
-  const auto wire = verified_wire(p, sealed.data);
+  const auto wire = wire_bytes(p, sealed.data);
   if (!wire) return {};
   auto message = WireMessage::decode(*wire);
   if (!message) return {};

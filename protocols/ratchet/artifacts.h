@@ -14,12 +14,14 @@
 //       thread one step later (post-compromise healing).
 //   "<app>.message"  header (n, pn) + AEAD ciphertext, and for an app that
 //       signs every copy (Protocol::signed_messages) the sender device's
-//       signature and public signing key after them. Needs the chain id
-//       (derived from the sender's ratchet public key). A chain key at index
-//       i opens messages i..i+kMaxForwardJumps of that chain, never earlier
-//       ones (forward secrecy); a skipped message key answers the same id but
-//       opens only its own index. A signature that does not verify opens
-//       nothing.
+//       signature after them. Needs the chain id (derived from the sender's
+//       ratchet public key). A chain key at index i opens messages
+//       i..i+kMaxForwardJumps of that chain, never earlier ones (forward
+//       secrecy); a skipped message key answers the same id but opens only
+//       its own index. The signature authenticates the copy and opens
+//       nothing: the receiving device checks it (KeyAgreement::authentic)
+//       before it decrypts; the opener, which answers who can read, leaves
+//       it aside (the AEAD still refuses a tampered header or ciphertext).
 //
 // The first key agreement's piece (X3DH's PreKeySignalMessage part, PQ3's
 // initial key establishment) is the app's own (KeyAgreement in
@@ -104,17 +106,15 @@ struct HeaderPart {
 Bytes encode_envelope(int message_id, std::string_view text);
 std::optional<std::pair<int, std::string>> decode_envelope(ByteView bytes);
 
-// The signature block a signing app appends to a message's bytes: the
-// signature over the bytes before it, then the signer's public key.
-inline constexpr std::size_t kSignatureBlockSize = crypto::kSignatureSize + crypto::kSignPublicSize;
-
-// True when `message_bytes` (a message artifact's data) carries a signature
-// block that verifies, or when `p` does not sign its messages.
-bool signature_holds(const Protocol& p, ByteView message_bytes);
+// A signing app's copy: the message bytes, then the sender device's
+// signature over them (crypto::kSignatureSize bytes).
+// True when `message_bytes` (a message artifact's data) ends with a
+// signature by `signer_public` over the bytes before it.
+bool signature_holds(ByteView message_bytes, ByteView signer_public);
 
 // Artifact builders. `chain` in labels is e.g. "chain 2 from alice's iPhone to bob's iPhone".
 ArtifactPtr make_ratchet_header(const Protocol& p, std::string chain, const HeaderPart& part);
-// `bytes`: message.encode(), followed by the signature block for a signing app.
+// `bytes`: message.encode(), followed by the signature for a signing app.
 ArtifactPtr make_message(const Protocol& p, std::string label, const WireMessage& message, Bytes bytes);
 ArtifactPtr make_chain_key(const Protocol& p, std::string label, ByteView sender_ratchet_public, const ChainKey& chain);
 ArtifactPtr make_message_key(const Protocol& p, std::string label, ByteView sender_ratchet_public, std::uint32_t index,

@@ -77,6 +77,10 @@ std::optional<PairwiseSessions::Copy> PairwiseSessions::encrypt(Context& ctx, No
 void PairwiseSessions::decrypt(Context& ctx, NodeId at, NodeId from, const Copy& copy, int message_id,
                                const Keep& keep) {
   const std::string& at_label = ctx.world().node(at).label;
+  if (!agreement_.authentic(from, copy.body->data)) {
+    ctx.note(fmt::format("message {} was refused on {}: its signature does not verify", message_id, at_label));
+    return;
+  }
   auto& mine = sessions_[at];
   auto it = mine.find(from);
   if (it == mine.end()) {
@@ -105,11 +109,10 @@ void PairwiseSessions::decrypt(Context& ctx, NodeId at, NodeId from, const Copy&
   if (const auto text = ctx.open(at, copy.body, {message_key}); text.size() == 1) {
     envelope.emplace(text.front()->message_id, msgsim::to_string(text.front()->data));
   } else {
-    // The opener yields nothing both when the AEAD (or the signature) refuses
-    // the message and when it opens to a malformed envelope; the session
-    // treats them apart.
+    // The opener yields nothing both when the AEAD refuses the message and
+    // when it opens to a malformed envelope; the session treats them apart.
     const auto plaintext = open_message(got.message_key, wire);
-    if (!plaintext || !signature_holds(protocol_, copy.body->data)) {
+    if (!plaintext) {
       ctx.note(fmt::format("message {} did not decrypt on {}: {}", message_id, at_label,
                            to_string(DecryptError::kAuthentication)));
       return;

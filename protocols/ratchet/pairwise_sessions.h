@@ -77,10 +77,17 @@ class KeyAgreement {
   virtual ArtifactPtr first_ratchet_key(Context& ctx, NodeId at) = 0;
 
   // Each message's bytes before they are sent: an app that signs every copy
-  // (Protocol::signed_messages) appends its signature block (artifacts.h).
+  // (Protocol::signed_messages) appends the sender device's signature.
   virtual void authenticate(NodeId from, Bytes& message) const {
     (void)from;
     (void)message;
+  }
+  // The receiving device's check of a copy's bytes from `from`, before it
+  // decrypts anything: false refuses the copy.
+  virtual bool authentic(NodeId from, ByteView message) const {
+    (void)from;
+    (void)message;
+    return true;
   }
 };
 

@@ -377,6 +377,44 @@ TEST(IMessagePq3, SecureEnclaveKeysAreInNoEvidence) {
   EXPECT_GT(secrets, 20u);  // the check saw the ratchet state, data-protection and backup keys
 }
 
+// Pq3Agreement alone, on a real world: every Apple device registered, and
+// for each message the signature a device adds checked as a receiving
+// device checks it.
+class SignatureProbe final : public Model {
+ public:
+  static std::vector<bool>& results() {
+    static std::vector<bool> r;
+    return r;
+  }
+  std::string_view name() const override { return "imessage"; }
+  std::vector<std::string> providers() const override { return {"apple"}; }
+  void register_openers(OpenerRegistry& registry) const override { imessage::Pq3Agreement::register_openers(registry); }
+  void provision(Context& ctx) override {
+    for (const Party& p : ctx.scenario().parties)
+      for (NodeId d : ctx.world().devices_of(p.name)) agreement_.register_device(ctx, d);
+  }
+  void send(Context& ctx, const Message& m) override {
+    const NodeId from = ctx.world().devices_of(m.from).front();
+    const NodeId other = ctx.world().devices_of(m.to.front()).front();
+    Bytes copy = to_bytes(m.text);
+    agreement_.authenticate(from, copy);
+    results().push_back(agreement_.authentic(from, copy));   // as sent
+    results().push_back(agreement_.authentic(other, copy));  // claimed by another device
+    copy.front() ^= 0x01;
+    results().push_back(agreement_.authentic(from, copy));  // altered on the way
+  }
+
+ private:
+  imessage::Pq3Agreement agreement_;
+};
+
+TEST(IMessagePq3, TheReceivingDeviceRefusesACopyNotSignedByTheSendersRegisteredKey) {
+  static const ModelInfo probe{"imessage", "", "", [] { return std::unique_ptr<Model>(new SignatureProbe); }};
+  SignatureProbe::results().clear();
+  simulate(conversation({"imessage"}), probe);
+  EXPECT_EQ(SignatureProbe::results(), (std::vector<bool>{true, false, false, true, false, false, true, false, false}));
+}
+
 TEST(IMessageModels, DocsCarryTheDetailsText) {
   for (const ModelInfo* m : {&imessage_model_info(), &imessage_icloud_model_info(), &imessage_classic_model_info()})
     testing::expect_doc_carries_details(*m);

@@ -187,7 +187,7 @@ TEST(RatchetOpeners, TamperedMessageOpensNothing) {
   EXPECT_TRUE(open(make_sealed(P().message_type(), "bad", m->needs, bad), {chain0}).empty());
 }
 
-TEST(RatchetOpeners, ASigningAppsMessageOpensOnlyUnderAValidSignature) {
+TEST(RatchetOpeners, ASigningAppsCopyCarriesASignatureThatAuthenticatesAndOpensNothing) {
   static const Protocol signing({.prefix = "test",
                                  .app = "Test",
                                  .message_noun = "Test message",
@@ -203,23 +203,23 @@ TEST(RatchetOpeners, ASigningAppsMessageOpensOnlyUnderAValidSignature) {
   Bytes good = bytes;
   const Bytes signature = crypto::sign(device.secret, bytes);
   good.insert(good.end(), signature.begin(), signature.end());
-  good.insert(good.end(), device.public_key.begin(), device.public_key.end());
   const auto key = make_chain_key(signing, "chain key", ratchet_pub, ck);
-  EXPECT_TRUE(signature_holds(signing, good));
-  EXPECT_EQ(read(make_message(signing, "m", m, good), {key}, 1, signing), "signed");
-  // The same bytes without the signature block, or with a damaged signature,
-  // or signed by another device: nothing opens, though the key is right.
-  EXPECT_EQ(read(make_message(signing, "m", m, bytes), {key}, 1, signing), "");
+  // The receiving device's check: the sender's key, over exactly these bytes.
+  EXPECT_TRUE(signature_holds(good, device.public_key));
   Bytes damaged = good;
-  damaged[bytes.size()] ^= 0x01;
-  EXPECT_FALSE(signature_holds(signing, damaged));
-  EXPECT_EQ(read(make_message(signing, "m", m, damaged), {key}, 1, signing), "");
-  Bytes other_signer = good;
-  const crypto::SignKeyPair other = crypto::sign_keypair(*rng);
-  std::copy(other.public_key.begin(), other.public_key.end(), other_signer.end() - crypto::kSignPublicSize);
-  EXPECT_EQ(read(make_message(signing, "m", m, other_signer), {key}, 1, signing), "");
-  // An app that does not sign reads the plain bytes and has nothing to check.
-  EXPECT_TRUE(signature_holds(P(), bytes));
+  damaged.back() ^= 0x01;
+  EXPECT_FALSE(signature_holds(damaged, device.public_key));
+  EXPECT_FALSE(signature_holds(good, crypto::sign_keypair(*rng).public_key));
+  Bytes tampered = good;
+  tampered[tampered.size() - crypto::kSignatureSize - 1] ^= 0x01;
+  EXPECT_FALSE(signature_holds(tampered, device.public_key));
+  // Who can read is the key's business: the opener sets the signature aside
+  // (a damaged one too), and the AEAD still refuses tampered bytes.
+  EXPECT_EQ(read(make_message(signing, "m", m, good), {key}, 1, signing), "signed");
+  EXPECT_EQ(read(make_message(signing, "m", m, damaged), {key}, 1, signing), "signed");
+  EXPECT_EQ(read(make_message(signing, "m", m, tampered), {key}, 1, signing), "");
+  // Unsigned bytes are not a signing app's copy.
+  EXPECT_EQ(read(make_message(signing, "m", m, bytes), {key}, 1, signing), "");
 }
 
 }  // namespace
