@@ -14,7 +14,7 @@
 namespace msgsim::bench {
 
 struct Case {
-  std::string model;  // registry name: imessage, imessage-icloud, signal
+  std::string model;  // registry name: imessage, imessage-icloud, signal, imessage-classic
   bool alternating = false;
   int devices = 1;  // bob's devices (1: iphone; 4: iphone, ipad, mac, mac)
 
@@ -26,22 +26,32 @@ std::vector<Case> all_cases();
 int& messages_per_run();
 
 // Floor benchmark names; main.cc reads their per-iteration CPU time.
-inline constexpr const char* kFloorIMessageCopy = "floor/imessage/device-copy";
+inline constexpr const char* kFloorClassicCopy = "floor/imessage-classic/device-copy";
+inline constexpr const char* kFloorIMessageChain = "floor/imessage/message-no-dh-step";
+inline constexpr const char* kFloorIMessageStep = "floor/imessage/message-with-dh-step";
+inline constexpr const char* kFloorIMessageSetup = "floor/imessage/pq3-session-setup";
 inline constexpr const char* kFloorSignalChain = "floor/signal/message-no-dh-step";
 inline constexpr const char* kFloorSignalStep = "floor/signal/message-with-dh-step";
 inline constexpr const char* kFloorSignalX3dh = "floor/signal/x3dh-session-setup";
 
 // Per-operation floor times in microseconds (CPU), as measured.
 struct FloorTimes {
-  double imessage_copy = 0;  // seal + AEAD + sign, verify + seal_open + AEAD decrypt
-  double signal_chain = 0;   // Double Ratchet encrypt + decrypt, no DH step
-  double signal_step = 0;    // Double Ratchet encrypt + decrypt with a DH step
-  double signal_x3dh = 0;    // X3DH both sides + both Session set-ups
-  bool complete() const { return imessage_copy > 0 && signal_chain > 0 && signal_step > 0 && signal_x3dh > 0; }
+  double classic_copy = 0;    // imessage-classic: seal + AEAD + sign, verify + seal_open + AEAD decrypt
+  double signal_chain = 0;    // Double Ratchet encrypt + decrypt, no DH step
+  double signal_step = 0;     // Double Ratchet encrypt + decrypt with a DH step
+  double signal_x3dh = 0;     // X3DH both sides + both Session set-ups
+  double imessage_chain = 0;  // PQ3: encrypt + Ed25519 sign, verify + decrypt, no DH step
+  double imessage_step = 0;   // the same with a DH step
+  double imessage_setup = 0;  // PQ3 initial key establishment both sides + both Session set-ups
+  bool complete() const {
+    return classic_copy > 0 && signal_chain > 0 && signal_step > 0 && signal_x3dh > 0 && imessage_chain > 0 &&
+           imessage_step > 0 && imessage_setup > 0;
+  }
 };
 // The floor of one message of `c` in a conversation of `n` messages:
-// the per-copy crypto for each device copy, plus the X3DH set-ups of the
-// conversation spread over its messages.
+// the per-copy crypto for each device copy, plus the session set-ups (X3DH,
+// PQ3's initial key establishment) of the conversation spread over its
+// messages.
 double floor_per_message(const Case& c, const FloorTimes& f, int n);
 // How many floor operations of each kind one message of `c` makes (for the docs).
 std::string floor_formula(const Case& c);

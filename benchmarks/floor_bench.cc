@@ -9,7 +9,9 @@
 
 #include "benchmarks/bench.h"
 #include "msgsim/crypto.h"
-#include "protocols/signal/ratchet.h"
+#include "protocols/imessage/pq3.h"
+#include "protocols/ratchet/double_ratchet.h"
+#include "protocols/signal/signal_model.h"
 #include "protocols/signal/x3dh.h"
 
 namespace msgsim::bench {
@@ -26,12 +28,12 @@ const Bytes& payload() {
   return p;
 }
 
-// One iMessage device copy, both ends, as protocols/imessage/imessage.cc does
-// it: the sender draws a message key, AEAD-encrypts the payload, seals the key
-// to the device's X25519 key and signs (wrapped key, ciphertext) with Ed25519;
-// the device verifies, unseals the key and decrypts.
-void BM_IMessageCopy(benchmark::State& state) {
-  auto rng = make_seeded_rng(1, "bench-floor-imessage");
+// One imessage-classic device copy, both ends, as protocols/imessage/classic.cc
+// does it: the sender draws a message key, AEAD-encrypts the payload, seals
+// the key to the device's X25519 key and signs (wrapped key, ciphertext) with
+// Ed25519; the device verifies, unseals the key and decrypts.
+void BM_ClassicCopy(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-imessage-classic");
   crypto::DhKeyPair device = crypto::dh_keypair(*rng);
   crypto::SignKeyPair sender = crypto::sign_keypair(*rng);
   Bytes associated;
@@ -66,14 +68,15 @@ SignalPair make_pair(Rng& rng) {
   SignalPair p{signal::make_identity(rng), signal::make_identity(rng), {}, {}, {}};
   p.bob_spk = signal::make_signed_prekey(rng, p.bob_id, 1);
   p.bob_opk = signal::make_one_time_prekeys(rng, 1, 1);
-  p.bundle = {p.bob_id.dh.public_key, p.bob_id.sign.public_key, 1, p.bob_spk.key.public_key,
-              p.bob_spk.signature,    1u,                       p.bob_opk[0].key.public_key};
+  p.bundle = {p.bob_id.dh.public_key,     p.bob_id.sign.public_key, 1,
+              p.bob_spk.key.public_key,   p.bob_spk.signature,      1u,
+              p.bob_opk[0].key.public_key};
   return p;
 }
 
 struct Sessions {
-  signal::Session alice;
-  signal::Session bob;
+  ratchet::Session alice;
+  ratchet::Session bob;
 };
 
 // X3DH as the model runs it for a first message: Alice's side (signature
@@ -85,19 +88,49 @@ Sessions x3dh(Rng& rng, const SignalPair& p) {
   auto sk = signal::x3dh_respond(p.bob_id.dh.secret, p.bob_spk.key.secret, &p.bob_opk[0].key.secret,
                                  p.alice_id.dh.public_key, init->ephemeral_key);
   if (!sk) throw std::logic_error("floor: x3dh_respond");
-  signal::Session a = signal::Session::initiate(rng, std::move(init->shared_secret), init->associated,
-                                                init->ephemeral_key, p.bob_spk.key.public_key);
-  signal::Session b = signal::Session::respond(
-      std::move(*sk), signal::x3dh_associated(p.alice_id.dh.public_key, p.bob_id.dh.public_key), init->ephemeral_key,
-      {p.bob_spk.key.public_key, p.bob_spk.key.secret.clone()});
+  ratchet::Session a = ratchet::Session::initiate(signal::protocol().kdf(), rng, std::move(init->shared_secret),
+                                                  init->associated, init->ephemeral_key, p.bob_spk.key.public_key);
+  ratchet::Session b =
+      ratchet::Session::respond(signal::protocol().kdf(), std::move(*sk),
+                                signal::x3dh_associated(p.alice_id.dh.public_key, p.bob_id.dh.public_key),
+                                init->ephemeral_key, {p.bob_spk.key.public_key, p.bob_spk.key.secret.clone()});
   return {std::move(a), std::move(b)};
 }
 
-void send(Rng& rng, signal::Session& from, signal::Session& to, bool expect_step) {
-  signal::Session::Sent sent = from.encrypt(rng, payload());
-  signal::Session::Received got = to.decrypt(rng, sent.message);
+// One message copy through two sessions; with `signer`, the copy's bytes are
+// signed and the signature verified too (PQ3 signs every copy).
+void send(Rng& rng, ratchet::Session& from, ratchet::Session& to, bool expect_step,
+          const crypto::SignKeyPair* signer = nullptr) {
+  ratchet::Session::Sent sent = from.encrypt(rng, payload());
+  if (signer != nullptr) {
+    const Bytes bytes = sent.message.encode();
+    const Bytes signature = crypto::sign(signer->secret, bytes);
+    if (!crypto::verify(signer->public_key, bytes, signature)) throw std::logic_error("floor: verify");
+  }
+  ratchet::Session::Received got = to.decrypt(rng, sent.message);
   if (!got.ok() || got.stepped != expect_step) throw std::logic_error("floor: ratchet");
   benchmark::DoNotOptimize(got.plaintext.data());
+}
+
+// Alice sends and Bob receives on the same chains: one chain step each side.
+void chain_floor(benchmark::State& state, Rng& rng, Sessions s, const crypto::SignKeyPair* alice_signer) {
+  send(rng, s.alice, s.bob, true, alice_signer);  // Bob's first receiving chain
+  for (auto _ : state) send(rng, s.alice, s.bob, false, alice_signer);
+}
+
+// The two take turns: every message carries a new ratchet key, so the
+// receiver makes a DH step (two DHs, two root-KDF steps, a new key pair).
+void step_floor(benchmark::State& state, Rng& rng, Sessions s, const crypto::SignKeyPair* alice_signer,
+                const crypto::SignKeyPair* bob_signer) {
+  send(rng, s.alice, s.bob, true, alice_signer);
+  bool bob_turn = true;
+  for (auto _ : state) {
+    if (bob_turn)
+      send(rng, s.bob, s.alice, true, bob_signer);
+    else
+      send(rng, s.alice, s.bob, true, alice_signer);
+    bob_turn = !bob_turn;
+  }
 }
 
 void BM_SignalX3dh(benchmark::State& state) {
@@ -109,36 +142,76 @@ void BM_SignalX3dh(benchmark::State& state) {
   }
 }
 
-// Alice sends and Bob receives on the same chains: one chain step each side.
 void BM_SignalChain(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-chain");
   const SignalPair p = make_pair(*rng);
-  Sessions s = x3dh(*rng, p);
-  send(*rng, s.alice, s.bob, true);  // Bob's first receiving chain
-  for (auto _ : state) send(*rng, s.alice, s.bob, false);
+  chain_floor(state, *rng, x3dh(*rng, p), nullptr);
 }
 
-// The two take turns: every message carries a new ratchet key, so the
-// receiver makes a DH step (two DHs, two root-KDF steps, a new key pair).
 void BM_SignalStep(benchmark::State& state) {
   auto rng = make_seeded_rng(1, "bench-floor-step");
   const SignalPair p = make_pair(*rng);
-  Sessions s = x3dh(*rng, p);
-  send(*rng, s.alice, s.bob, true);
-  bool bob_turn = true;
+  step_floor(state, *rng, x3dh(*rng, p), nullptr, nullptr);
+}
+
+// PQ3 (imessage, imessage-icloud), as protocols/imessage/pq3.h does it: the
+// initiator checks the pre-key's signature, draws E and derives the first
+// root key, the responder redoes the DH; both set up their Double Ratchet
+// sessions with iMessage's KDF labels.
+struct Pq3Pair {
+  crypto::SignKeyPair alice_auth = {}, bob_auth = {};
+  crypto::DhKeyPair bob_prekey = {};
+  Bytes signature;
+};
+
+Pq3Pair make_pq3_pair(Rng& rng) {
+  Pq3Pair p{crypto::sign_keypair(rng), crypto::sign_keypair(rng), crypto::dh_keypair(rng), {}};
+  p.signature = imessage::sign_prekey(p.bob_auth.secret, p.bob_prekey.public_key);
+  return p;
+}
+
+Sessions pq3_setup(Rng& rng, const Pq3Pair& p) {
+  const ratchet::Kdf& kdf = imessage::pq3_protocol().kdf();
+  auto init = imessage::initiate(rng, p.bob_auth.public_key, p.bob_prekey.public_key, p.signature);
+  if (!init) throw std::logic_error("floor: pq3 initiate");
+  auto root = imessage::respond(p.bob_prekey.secret, init->ephemeral_key);
+  if (!root) throw std::logic_error("floor: pq3 respond");
+  const Bytes ad = imessage::session_associated(p.alice_auth.public_key, p.bob_auth.public_key);
+  ratchet::Session a =
+      ratchet::Session::initiate(kdf, rng, std::move(init->root_key), ad, init->ephemeral_key, p.bob_prekey.public_key);
+  ratchet::Session b = ratchet::Session::respond(kdf, std::move(*root), ad, init->ephemeral_key,
+                                                 {p.bob_prekey.public_key, p.bob_prekey.secret.clone()});
+  return {std::move(a), std::move(b)};
+}
+
+void BM_IMessageSetup(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-pq3-setup");
+  const Pq3Pair p = make_pq3_pair(*rng);
   for (auto _ : state) {
-    if (bob_turn)
-      send(*rng, s.bob, s.alice, true);
-    else
-      send(*rng, s.alice, s.bob, true);
-    bob_turn = !bob_turn;
+    Sessions s = pq3_setup(*rng, p);
+    benchmark::DoNotOptimize(&s);
   }
+}
+
+void BM_IMessageChain(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-pq3-chain");
+  const Pq3Pair p = make_pq3_pair(*rng);
+  chain_floor(state, *rng, pq3_setup(*rng, p), &p.alice_auth);
+}
+
+void BM_IMessageStep(benchmark::State& state) {
+  auto rng = make_seeded_rng(1, "bench-floor-pq3-step");
+  const Pq3Pair p = make_pq3_pair(*rng);
+  step_floor(state, *rng, pq3_setup(*rng, p), &p.alice_auth, &p.bob_auth);
 }
 
 }  // namespace
 
 void register_floor_benchmarks() {
-  benchmark::RegisterBenchmark(kFloorIMessageCopy, BM_IMessageCopy)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorClassicCopy, BM_ClassicCopy)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorIMessageChain, BM_IMessageChain)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorIMessageStep, BM_IMessageStep)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark(kFloorIMessageSetup, BM_IMessageSetup)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark(kFloorSignalChain, BM_SignalChain)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark(kFloorSignalStep, BM_SignalStep)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark(kFloorSignalX3dh, BM_SignalX3dh)->Unit(benchmark::kMicrosecond);

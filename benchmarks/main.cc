@@ -4,6 +4,8 @@
 // (--benchmark_filter=..., --benchmark_min_time=...) and --messages=N (the
 // length of each conversation, default 400).
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,9 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <unistd.h>
 
 #include "benchmarks/bench.h"
 #include "msgsim/crypto.h"
@@ -26,7 +25,7 @@ std::string Case::name() const {
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
-  for (const char* m : {"imessage", "imessage-icloud", "signal"})
+  for (const char* m : {"imessage", "imessage-icloud", "signal", "imessage-classic"})
     for (bool alt : {false, true})
       for (int d : {1, 4}) out.push_back({m, alt, d});
   return out;
@@ -39,22 +38,28 @@ int& messages_per_run() {
 
 double floor_per_message(const Case& c, const FloorTimes& f, int n) {
   const double d = c.devices;
-  if (c.model != "signal") return d * f.imessage_copy;
+  if (c.model == "imessage-classic") return d * f.classic_copy;
+  // The ratchet models (signal; imessage and imessage-icloud, PQ3).
   // One-way: alice's chain to each of bob's devices only steps along.
   // Alternating: alice <-> bob's iPhone ratchets (a DH step every message);
   // the copies to bob's other devices (from alice, or from his iPhone) only
   // step along their chains. Sessions: alice -> each of bob's devices, and,
   // when bob writes, his iPhone -> each of his other devices.
+  const bool pq3 = c.model != "signal";
+  const double chain = pq3 ? f.imessage_chain : f.signal_chain;
+  const double step = pq3 ? f.imessage_step : f.signal_step;
+  const double setup = pq3 ? f.imessage_setup : f.signal_x3dh;
   const double sessions = c.alternating ? 2 * d - 1 : d;
-  const double per_copy = c.alternating ? f.signal_step + (d - 1) * f.signal_chain : d * f.signal_chain;
-  return per_copy + sessions * f.signal_x3dh / n;
+  const double per_copy = c.alternating ? step + (d - 1) * chain : d * chain;
+  return per_copy + sessions * setup / n;
 }
 
 std::string floor_formula(const Case& c) {
-  if (c.model != "signal") return fmt::format("{} x copy", c.devices);
-  if (!c.alternating) return fmt::format("{} x chain + {} x3dh/N", c.devices, c.devices);
-  if (c.devices == 1) return "step + x3dh/N";
-  return fmt::format("step + {} x chain + {} x3dh/N", c.devices - 1, 2 * c.devices - 1);
+  if (c.model == "imessage-classic") return fmt::format("{} x copy", c.devices);
+  const char* setup = c.model == "signal" ? "x3dh" : "setup";
+  if (!c.alternating) return fmt::format("{} x chain + {} x {}/N", c.devices, c.devices, setup);
+  if (c.devices == 1) return fmt::format("step + {}/N", setup);
+  return fmt::format("step + {} x chain + {} x {}/N", c.devices - 1, 2 * c.devices - 1, setup);
 }
 
 namespace {
@@ -95,7 +100,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
     return it == sums_.end() || it->second.iterations == 0 ? 0 : it->second.seconds / it->second.iterations * 1e6;
   }
   FloorTimes floors() const {
-    return {micros(kFloorIMessageCopy), micros(kFloorSignalChain), micros(kFloorSignalStep), micros(kFloorSignalX3dh)};
+    return {micros(kFloorClassicCopy),  micros(kFloorSignalChain),   micros(kFloorSignalStep),
+            micros(kFloorSignalX3dh),   micros(kFloorIMessageChain), micros(kFloorIMessageStep),
+            micros(kFloorIMessageSetup)};
   }
 
  private:
@@ -117,15 +124,18 @@ void print_table(const RatioReporter& rep) {
   const FloorTimes f = rep.floors();
   const auto line = [](const char* what, double us) {
     if (us > 0)
-      std::printf("  %-58s %9.2f\n", what, us);
+      std::printf("  %-66s %9.2f\n", what, us);
     else
-      std::printf("  %-58s %9s\n", what, "not run");
+      std::printf("  %-66s %9s\n", what, "not run");
   };
   std::printf("\nFloor, CPU us per operation (both ends):\n");
-  line("imessage device copy (seal+AEAD+sign, verify+open+AEAD)", f.imessage_copy);
+  line("imessage-classic device copy (seal+AEAD+sign, verify+open+AEAD)", f.classic_copy);
   line("signal message, no DH step (encrypt+decrypt)", f.signal_chain);
   line("signal message, with DH step (encrypt+decrypt)", f.signal_step);
   line("signal X3DH session set-up (both sides)", f.signal_x3dh);
+  line("imessage message, no DH step (encrypt+sign, verify+decrypt)", f.imessage_chain);
+  line("imessage message, with DH step (encrypt+sign, verify+decrypt)", f.imessage_step);
+  line("imessage PQ3 session set-up (both sides)", f.imessage_setup);
   std::printf("\nWhole run (run_scenario + JSON render) against the floor, N = %d messages, CPU us per message:\n", n);
   std::printf("  %-34s %-28s %10s %10s %8s  %s\n", "case", "floor = ", "floor", "whole", "ratio", "target <= 1.3");
   bool all_met = true;

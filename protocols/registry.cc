@@ -15,6 +15,7 @@ const std::vector<ModelInfo>& table() {
       imessage_model_info(),
       imessage_icloud_model_info(),
       signal_model_info(),
+      imessage_classic_model_info(),
   };
   return rows;
 }

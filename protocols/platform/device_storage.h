@@ -7,12 +7,13 @@
 // seizure, an exploit) opens it, and nobody else.
 //
 // iCloud Backup (docs/sources.md §1.4, §2.4): an iPhone or iPad with
-// iCloud Backup on (a switch of each device) uploads, at the end of every tick, each app file that is
-// not excluded from backup, sealed under the account's iCloud Backup service
-// key. Under Standard Data Protection that key is escrowed in Apple's HSMs
-// (docs/sources.md §1.4: backed up to iCloud Hardware Security Modules),
+// iCloud Backup on (a switch of each device) uploads, at the end of every
+// tick, each app file that is not excluded from backup, sealed under the
+// account's iCloud Backup service key. Under Standard Data Protection that
+// key is escrowed in Apple's HSMs (docs/sources.md §1.4: "securely backed
+// up to iCloud Hardware Security Modules"),
 // so Apple holds it; a compelled Apple hands it over. Files an app marks
-// excluded (Signal: isExcludedFromBackup, FACTS.md §2.6) never leave the
+// excluded (Signal: isExcludedFromBackup, docs/sources.md §2.4) never leave the
 // device. Each new backup replaces the previous one on Apple's servers.
 #pragma once
 

@@ -1,7 +1,6 @@
 #include "protocols/signal/x3dh.h"
 
 #include <algorithm>
-
 #include <array>
 
 namespace msgsim::signal {
@@ -23,7 +22,7 @@ std::optional<SecretBytes> kdf(const std::vector<std::optional<SecretBytes>>& dh
   const Bytes zero_salt(crypto::kKeySize, 0);
   const ByteView info(reinterpret_cast<const std::uint8_t*>(kX3dhInfo.data()), kX3dhInfo.size());
   // libsignal expands 64 bytes (root key || chain key); the Double Ratchet
-  // spec's initialisation used here needs only the first 32 (see ratchet.h).
+  // spec's initialisation used here needs only the first 32 (see double_ratchet.h).
   Bytes okm = crypto::hkdf_sha256(zero_salt, ikm, info, 2 * crypto::kKeySize);
   SecretBytes discard_ikm(std::move(ikm));
   okm.resize(crypto::kKeySize);

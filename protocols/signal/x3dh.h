@@ -1,6 +1,6 @@
 // protocols/signal/x3dh.h: X3DH key agreement (classical part of PQXDH).
 //
-// Source (FACTS.md §2.1): Marlinspike & Perrin, "The X3DH Key Agreement
+// Source (docs/sources.md §2.1): Marlinspike & Perrin, "The X3DH Key Agreement
 // Protocol", rev. 1 (2016-11-04); libsignal `rust/protocol/src/ratchet.rs`
 // and `pqxdh.rs` (commit b056faa).
 //
@@ -10,7 +10,7 @@
 //                     info = "WhisperText"), first 32 of libsignal's 64 bytes
 //   AD  = IK_A || IK_B
 //
-// Stand-ins (DESIGN.md): Signal signs the signed prekey with XEdDSA using
+// Stand-ins (docs/sources.md §9): Signal signs the signed prekey with XEdDSA using
 // the X25519 identity key itself; msgsim gives each identity a separate
 // Ed25519 signing key beside the X25519 key. PQXDH's ML-KEM encapsulation is
 // left out (libsodium has no ML-KEM): this is the classical X3DH that PQXDH

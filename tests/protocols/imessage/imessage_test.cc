@@ -1,11 +1,20 @@
+// The iMessage models run by the real engine. First what today's imessage
+// (PQ3) and imessage-classic share (iCloud Backup, Messages in iCloud, the
+// providers' view), for both; then what PQ3's ratchet and Secure Enclave
+// change, against classic.
 #include "protocols/imessage/imessage.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "msgsim/engine.h"
+#include "protocols/imessage/pq3.h"
+#include "protocols/platform/codec.h"
 #include "protocols/platform/device_storage.h"
+#include "tests/protocols/model_docs.h"
 #include "tests/support/scenario_builder.h"
 
 namespace msgsim {
@@ -23,17 +32,33 @@ Scenario with_state(Scenario s) {
   return s;
 }
 
-TEST(IMessage, BothBackupsOffOnlyTheCorrespondentsRead) {
-  const ProtocolResult r = simulate(with_state(conversation({"imessage"})), imessage_model_info());
+// ---- What both designs share -------------------------------------------
+
+class BothIMessages : public ::testing::TestWithParam<const ModelInfo*> {
+ protected:
+  const ModelInfo& model() const { return *GetParam(); }
+  Scenario talk() const { return conversation({std::string(model().name)}); }
+  ProtocolResult run(const Scenario& s) const { return simulate(s, model()); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Models, BothIMessages,
+                         ::testing::Values(&imessage_model_info(), &imessage_classic_model_info()),
+                         [](const ::testing::TestParamInfo<const ModelInfo*>& p) {
+                           std::string n(p.param->name);
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+TEST_P(BothIMessages, BothBackupsOffOnlyTheCorrespondentsRead) {
+  const ProtocolResult r = run(with_state(talk()));
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << "message " << m;
 }
 
-TEST(IMessage, AliceBackupOnLetsAppleAndTheStateRead) {
-  Scenario s = with_state(conversation({"imessage"}));
+TEST_P(BothIMessages, AliceBackupOnLetsAppleAndTheStateRead) {
+  Scenario s = with_state(talk());
   s.parties[0].settings.icloud_backup = true;
-  const ProtocolResult r = simulate(s, imessage_model_info());
-  for (int m = 1; m <= 3; ++m)
-    EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << "message " << m;
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << "message " << m;
   // The chain names the escrowed key, the backup and the container.
   const auto apple = r.find(1, "apple");
   ASSERT_TRUE(apple.has_value());
@@ -42,19 +67,18 @@ TEST(IMessage, AliceBackupOnLetsAppleAndTheStateRead) {
   EXPECT_NE(how.find("container key"), std::string::npos) << how;
 }
 
-TEST(IMessage, OnlyBobsBackupOnStillExposesAlicesMessages) {
-  Scenario s = with_state(conversation({"imessage"}));
+TEST_P(BothIMessages, OnlyBobsBackupOnStillExposesAlicesMessages) {
+  Scenario s = with_state(talk());
   s.parties[1].settings.icloud_backup = true;
-  const ProtocolResult r = simulate(s, imessage_model_info());
-  EXPECT_EQ(readers(r, 1), (Names{"alice", "apple", "bob", "us-gov"}));
+  EXPECT_EQ(readers(run(s), 1), (Names{"alice", "apple", "bob", "us-gov"}));
 }
 
-TEST(IMessage, BackupWithoutMessagesInIcloudCarriesTheMessagesThemselves) {
-  Scenario s = with_state(conversation({"imessage"}));
+TEST_P(BothIMessages, BackupWithoutMessagesInIcloudCarriesTheMessagesThemselves) {
+  Scenario s = with_state(talk());
   s.parties[0].settings.icloud_backup = true;
   s.parties[0].settings.messages_in_icloud = false;
   s.parties[1].settings.messages_in_icloud = false;
-  const ProtocolResult r = simulate(s, imessage_model_info());
+  const ProtocolResult r = run(s);
   EXPECT_EQ(readers(r, 2), (Names{"alice", "apple", "bob", "us-gov"}));
   const std::string how = fmt::format("{}", fmt::join(r.find(2, "apple")->how, "\n"));
   EXPECT_EQ(how.find("container key"), std::string::npos) << how;
@@ -62,41 +86,35 @@ TEST(IMessage, BackupWithoutMessagesInIcloudCarriesTheMessagesThemselves) {
 
 // iCloud Backup is a switch of each device: Alice's iPhone off, her iPad
 // on, and the iPad's backup gives her container key away.
-TEST(IMessage, OneDeviceBackingUpIsEnoughToExposeTheAccount) {
-  Scenario s = with_state(conversation({"imessage"}));
+TEST_P(BothIMessages, OneDeviceBackingUpIsEnoughToExposeTheAccount) {
+  Scenario s = with_state(talk());
   s.parties[0] = testing::party("alice", {DeviceKind::kIphone, DeviceKind::kIpad});
   s.parties[0].devices[1].own = {SettingValue{find_setting("icloud_backup"), true, {}, 0}};
-  const ProtocolResult r = simulate(s, imessage_model_info());
+  const ProtocolResult r = run(s);
   EXPECT_EQ(readers(r, 1), (Names{"alice", "apple", "bob", "us-gov"}));
   const std::string how = fmt::format("{}", fmt::join(r.find(1, "apple")->how, "\n"));
   EXPECT_NE(how.find("iCloud Backup of alice's iPad"), std::string::npos) << how;
   // The party's value is only the default: its one device switching it off wins.
-  Scenario off = with_state(conversation({"imessage"}));
+  Scenario off = with_state(talk());
   off.parties[0].settings.icloud_backup = true;
   off.parties[0].devices[0].own = {SettingValue{find_setting("icloud_backup"), false, {}, 0}};
-  EXPECT_EQ(readers(simulate(off, imessage_model_info()), 1), (Names{"alice", "bob"}));
+  EXPECT_EQ(readers(run(off), 1), (Names{"alice", "bob"}));
 }
 
-TEST(IMessage, EscrowModelForcesBackupOn) {
-  const ProtocolResult r = simulate(with_state(conversation({"imessage-icloud"})), imessage_icloud_model_info());
-  EXPECT_EQ(readers(r, 3), (Names{"alice", "apple", "bob", "us-gov"}));
-}
-
-TEST(IMessage, AForeignStateCannotCompelApple) {
-  Scenario s = conversation({"imessage"});
+TEST_P(BothIMessages, AForeignStateCannotCompelApple) {
+  Scenario s = talk();
   s.parties[0].settings.icloud_backup = true;
   s.adversaries = {adversary("fr-gov", "FR", {power(PowerKind::kCompel, kEndOfScript)})};
-  const ProtocolResult r = simulate(s, imessage_model_info());
-  EXPECT_EQ(readers(r, 1), (Names{"alice", "apple", "bob"}));
+  EXPECT_EQ(readers(run(s), 1), (Names{"alice", "apple", "bob"}));
 }
 
 // The proof of "computed, not declared": take the container key out of
 // alice's backup and nothing but that changes: Apple and the state lose
 // exactly the messages that key opened.
-TEST(IMessage, RemovingTheContainerKeyFromTheBackupRemovesAppleAndTheState) {
-  Scenario s = with_state(conversation({"imessage"}));
+TEST_P(BothIMessages, RemovingTheContainerKeyFromTheBackupRemovesAppleAndTheState) {
+  Scenario s = with_state(talk());
   s.parties[0].settings.icloud_backup = true;
-  Simulation sim(s, imessage_model_info(), make_seeded_rng(7, "imessage"));
+  Simulation sim(s, model(), make_seeded_rng(7, model().name));
   sim.run();
   const ProtocolResult before = sim.close();
   ASSERT_EQ(readers(before, 1), (Names{"alice", "apple", "bob", "us-gov"}));
@@ -108,36 +126,50 @@ TEST(IMessage, RemovingTheContainerKeyFromTheBackupRemovesAppleAndTheState) {
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(after, m), (Names{"alice", "bob"})) << "message " << m;
 }
 
-TEST(IMessage, SeizureGivesWhatThePhoneHeldThenNothingAfter) {
-  Scenario s = conversation({"imessage"});
+TEST_P(BothIMessages, SeizureGivesWhatThePhoneHeldThenNothingAfter) {
+  Scenario s = talk();
   s.adversaries = {adversary("police", "US", {power(PowerKind::kSeize, 2, "bob")})};
-  const ProtocolResult r = simulate(s, imessage_model_info());
+  const ProtocolResult r = run(s);
   EXPECT_EQ(readers(r, 1), (Names{"alice", "bob", "police"}));
   EXPECT_EQ(readers(r, 2), (Names{"alice", "bob", "police"}));
   EXPECT_EQ(readers(r, 3), (Names{"alice", "bob"}));
 }
 
-TEST(IMessage, TapSeesOnlyTransportEncryptedBytes) {
-  Scenario s = conversation({"imessage"});
+TEST_P(BothIMessages, TapAndInterceptSeeOnlyCiphertext) {
+  Scenario s = talk();
   s.adversaries = {adversary("nsa", "US", {power(PowerKind::kTap, 0), power(PowerKind::kIntercept, 0)})};
-  const ProtocolResult r = simulate(s, imessage_model_info());
+  const ProtocolResult r = run(s);
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"}));
 }
 
-TEST(IMessage, ExploitReadsBeforeAndAfterUnlessIMessageAndFaceTimeAreOff) {
-  Scenario s = conversation({"imessage"});
+TEST_P(BothIMessages, ExploitReadsBeforeAndAfterUnlessIMessageAndFaceTimeAreOff) {
+  Scenario s = talk();
   s.adversaries = {adversary("nso", "IL", {power(PowerKind::kExploit, 2, "bob", "imessage")})};
-  ProtocolResult r = simulate(s, imessage_model_info());
+  ProtocolResult r = run(s);
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob", "nso"}));
 
   s.adversaries = {adversary("nso", "IL", {power(PowerKind::kExploit, 2, "bob", "facetime")})};
   s.parties[1].settings.facetime = false;
-  r = simulate(s, imessage_model_info());
+  r = run(s);
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"}));
   ASSERT_FALSE(r.notes.empty());
 }
 
-TEST(IMessage, SameSeedSameResultsAndChains) {
+TEST_P(BothIMessages, IMessageOffMeansNoIMessageAndANote) {
+  Scenario s = talk();
+  s.parties[1].settings.imessage = false;
+  const ProtocolResult r = run(s);
+  EXPECT_EQ(readers(r, 1), (Names{"alice"}));
+  EXPECT_EQ(readers(r, 2), Names{});
+  EXPECT_EQ(r.notes.size(), 3u);
+}
+
+TEST(IMessageIcloud, EscrowModelForcesBackupOn) {
+  const ProtocolResult r = simulate(with_state(conversation({"imessage-icloud"})), imessage_icloud_model_info());
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+}
+
+TEST(IMessageIcloud, SameSeedSameResultsAndChains) {
   const Scenario s = with_state(conversation({"imessage-icloud"}));
   const ProtocolResult a = simulate(s, imessage_icloud_model_info());
   const ProtocolResult b = simulate(s, imessage_icloud_model_info());
@@ -146,6 +178,263 @@ TEST(IMessage, SameSeedSameResultsAndChains) {
     EXPECT_EQ(a.readings()[i].readable, b.readings()[i].readable);
     EXPECT_EQ(a.readings()[i].how, b.readings()[i].how);
   }
+}
+
+// ---- What PQ3 changes ---------------------------------------------------
+
+// alice and bob (one iPhone each), iCloud Backup off and Messages in iCloud
+// off for both, so that the protocol alone is shown. `senders`: who writes
+// message i (at t=i); each to the other.
+Scenario protocol_only(std::string_view model, const std::string& senders) {
+  Scenario s = conversation({std::string(model)});
+  s.messages.clear();
+  for (std::size_t i = 0; i < senders.size(); ++i) {
+    const bool alice = senders[i] == 'a';
+    const int id = static_cast<int>(i) + 1;
+    s.messages.push_back(
+        testing::message(id, id, alice ? "alice" : "bob", alice ? "bob" : "alice", fmt::format("message {}", id)));
+  }
+  for (Party& p : s.parties) {
+    p.settings.icloud_backup = false;
+    p.settings.messages_in_icloud = false;
+  }
+  return s;
+}
+
+// The messages `actor` reads.
+std::set<int> reads(const ProtocolResult& r, const std::string& actor) {
+  std::set<int> out;
+  for (const Reading& x : r.readings())
+    if (x.actor == actor && x.readable) out.insert(x.message);
+  return out;
+}
+
+bool is_history_file(const Artifact& a) {
+  return a.type == platform::DeviceStorage::kDeviceFile && a.label.find("the text of message") != std::string::npos;
+}
+
+// The scenario: Bob's phone seized at t=2, then a US state copies
+// iMessage traffic at Apple from t=3. Messages: 1 alice, 2 bob (before the
+// seizure), 3 alice, 4 bob, 5 alice, 6 alice.
+Scenario seized_then_intercepted(std::string_view model) {
+  Scenario s = protocol_only(model, "ababaa");
+  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kSeize, 2, "bob"), power(PowerKind::kIntercept, 3)})};
+  return s;
+}
+
+TEST(IMessagePq3, SeizureThenInterceptReadsOnlyUntilTheNextEcdhStep) {
+  // Bob's phone holds messages 1 and 2 (history), and the session's state
+  // after his reply: his root key and his ratchet private key b1. Alice's
+  // message 3 starts her next chain on b1: the seized keys open its header,
+  // so message 3 is read. Bob's message 4 starts a chain on a fresh ratchet
+  // key b2 the adversary never saw, combined with Alice's a2 (her private
+  // key, on her phone): the thread is lost, and messages 5 and 6 (Alice's
+  // next chain, on b2) stay closed: post-compromise healing.
+  const ProtocolResult r = simulate(seized_then_intercepted("imessage"), imessage_model_info());
+  EXPECT_EQ(reads(r, "us-gov"), (std::set<int>{1, 2, 3}));
+  EXPECT_EQ(reads(r, "alice"), (std::set<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(reads(r, "bob"), (std::set<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_TRUE(reads(r, "apple").empty());
+  EXPECT_TRUE(r.notes.empty()) << r.notes.front();
+  const std::string how = fmt::format("{}", fmt::join(r.find(3, "us-gov")->how, "\n"));
+  EXPECT_NE(how.find("bob's iPhone ratchet private key"), std::string::npos) << how;
+  EXPECT_NE(how.find("ratchet header of chain 3"), std::string::npos) << how;
+}
+
+TEST(IMessageClassic, SeizureThenInterceptReadsEveryLaterMessageToTheSeizedPhone) {
+  // The same scenario before 2019: Bob's long-term device key opens every
+  // copy sealed to his iPhone, for ever (3, 5 and 6). Bob's own messages went
+  // to Alice's device key only (he has no other device), so 4 stays closed.
+  const ProtocolResult r = simulate(seized_then_intercepted("imessage-classic"), imessage_classic_model_info());
+  EXPECT_EQ(reads(r, "us-gov"), (std::set<int>{1, 2, 3, 5, 6}));
+  const std::string how = fmt::format("{}", fmt::join(r.find(6, "us-gov")->how, "\n"));
+  EXPECT_NE(how.find("bob's iPhone's iMessage encryption key"), std::string::npos) << how;
+}
+
+TEST(IMessagePq3, WithMessagesInIcloudTheSeizedContainerKeyOpensLaterMessagesAnyway) {
+  // The ratchet protects the copies in transit, not the CloudKit records:
+  // the container key on the seized phone opens every later record of Bob's
+  // account that the intercept copies as it is uploaded.
+  Scenario s = seized_then_intercepted("imessage");
+  for (Party& p : s.parties) p.settings.messages_in_icloud = true;
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  EXPECT_EQ(reads(r, "us-gov"), (std::set<int>{1, 2, 3, 4, 5, 6}));
+  const std::string how = fmt::format("{}", fmt::join(r.find(6, "us-gov")->how, "\n"));
+  EXPECT_NE(how.find("bob's Messages in iCloud container key"), std::string::npos) << how;
+}
+
+TEST(IMessagePq3, KeysOfEarlierMessagesAreGoneButClassicDeviceKeysOpenThePast) {
+  // Traffic copied from the start, the phone seized at the end, its history
+  // left out: what the keys alone open. PQ3: nothing before the last ECDH
+  // step (forward secrecy); classic: every message sealed to Bob's iPhone.
+  for (const ModelInfo* m : {&imessage_model_info(), &imessage_classic_model_info()}) {
+    Scenario s = protocol_only(m->name, "ababa");
+    s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kIntercept, 0), power(PowerKind::kSeize, 5, "bob")})};
+    Simulation sim(s, *m, make_seeded_rng(7, m->name));
+    sim.run();
+    EXPECT_GT(sim.erase_evidence(is_history_file), 0u);
+    const ProtocolResult r = sim.close();
+    if (m == &imessage_model_info())
+      EXPECT_TRUE(reads(r, "us-gov").empty()) << "imessage";
+    else
+      EXPECT_EQ(reads(r, "us-gov"), (std::set<int>{1, 3, 5})) << "imessage-classic";
+  }
+}
+
+TEST(IMessagePq3, AnExploitReadsWhatTheDeviceDecryptsWhileItRunsThenTheConversationHeals) {
+  // Alternating messages 1..8; spyware on Bob's iPhone from t=2 to t=4, and
+  // the same adversary copies traffic at Apple. While it runs it gets the
+  // message keys Bob's phone uses (2, 3, 4) and every state it stores: after
+  // t=4 it still holds Bob's ratchet private key b2 and the root key, which
+  // open Alice's next chain (5). Bob's reply at t=6 comes from a ratchet key
+  // made after the exploit ended: 6, 7 and 8 stay closed.
+  Scenario s = protocol_only("imessage", "abababab");
+  Power exploit = power(PowerKind::kExploit, 2, "bob", "imessage");
+  exploit.until = 4;
+  s.adversaries = {adversary("spy", "US", {exploit, power(PowerKind::kIntercept, 0)})};
+  ProtocolResult r = simulate(s, imessage_model_info());
+  EXPECT_EQ(reads(r, "spy"), (std::set<int>{1, 2, 3, 4, 5}));
+
+  // Without the history files: what the exploit got from the decryption
+  // itself (2 from Bob's sending key at t=2, 3 and 4 while it ran, 5 from
+  // the stored state); message 1's key was used and wiped before t=2.
+  Simulation sim(s, imessage_model_info(), make_seeded_rng(*s.seed, "imessage"));
+  sim.run();
+  EXPECT_GT(sim.erase_evidence(is_history_file), 0u);
+  EXPECT_EQ(reads(sim.close(), "spy"), (std::set<int>{2, 3, 4, 5}));
+
+  // Without the intercept the exploit sees only the copies Bob's phone
+  // sends and receives while it runs.
+  s.adversaries = {adversary("spy", "US", {exploit})};
+  EXPECT_EQ(reads(simulate(s, imessage_model_info()), "spy"), (std::set<int>{1, 2, 3, 4}));
+}
+
+TEST(IMessagePq3, RemovingTheSeizedChainKeyRemovesExactlyTheMessagesItOpened) {
+  // Alice writes three messages in a row (one chain); Bob's phone, seized
+  // after the first, holds his receiving chain key at n=1, and the state
+  // copies the traffic from t=2. That key derives messages 2 and 3.
+  Scenario s = protocol_only("imessage", "aaa");
+  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kSeize, 1, "bob"), power(PowerKind::kIntercept, 2)})};
+  Simulation sim(s, imessage_model_info(), make_seeded_rng(7, "imessage"));
+  sim.run();
+  const ProtocolResult before = sim.close();
+  EXPECT_EQ(reads(before, "us-gov"), (std::set<int>{1, 2, 3}));
+  const std::size_t removed = sim.erase_evidence([](const Artifact& a) {
+    return a.type == platform::DeviceStorage::kDeviceFile &&
+           a.label.find("receiving chain key, chain 1, n=1") != std::string::npos;
+  });
+  EXPECT_GT(removed, 0u);
+  const ProtocolResult after = sim.close();
+  EXPECT_EQ(reads(after, "us-gov"), (std::set<int>{1}));
+  // Nobody else's readings change.
+  for (const char* actor : {"alice", "bob", "apple"}) EXPECT_EQ(reads(after, actor), reads(before, actor)) << actor;
+}
+
+// Every key in the evidence, and every key inside every device file and
+// backup file (opened with the data-protection and backup keys that are in
+// the evidence too).
+std::vector<ArtifactPtr> every_key(Simulation& sim) {
+  std::vector<ArtifactPtr> keys, files;
+  sim.erase_evidence([&](const Artifact& a) {
+    if (a.kind == ArtifactKind::kKey)
+      keys.push_back(make_key(a.type, a.label, a.key_id, a.secret.clone(), a.data));
+    else if (a.kind == ArtifactKind::kSealed)
+      files.push_back(make_sealed(a.type, a.label, a.needs, a.data));
+    return false;  // a visit: keep everything
+  });
+  for (const auto& f : files) {
+    if (f->type != platform::DeviceStorage::kDeviceFile && f->type != platform::DeviceStorage::kBackupFile) continue;
+    for (std::size_t i = 0; i < keys.size(); ++i) {  // grows as files open
+      const Artifact* key = keys[i].get();
+      const auto opened = platform::open_aead_envelope(*f, std::span<const Artifact* const>(&key, 1));
+      for (const auto& o : opened)
+        if (o->kind == ArtifactKind::kKey) keys.push_back(o);
+    }
+  }
+  return keys;
+}
+
+TEST(IMessagePq3, SecureEnclaveKeysAreInNoEvidence) {
+  // Everything an adversary could take: Bob's phone seized, Alice's phone
+  // exploited throughout, both backups on, Apple compelled and intercepted.
+  Scenario s = protocol_only("imessage", "ababab");
+  s.parties[0].devices = {DeviceKind::kIphone, DeviceKind::kMac};
+  for (Party& p : s.parties) p.settings.icloud_backup = true;
+  s.adversaries = {adversary("us-gov", "US",
+                             {power(PowerKind::kSeize, 3, "bob"), power(PowerKind::kExploit, 1, "alice", "imessage"),
+                              power(PowerKind::kIntercept, 0), power(PowerKind::kCompel, kEndOfScript)})};
+  Simulation sim(s, imessage_model_info(), make_seeded_rng(7, "imessage"));
+  sim.run();
+  // The public halves, as IDS publishes them.
+  std::set<std::string> prekeys, auth_keys;  // hex
+  const std::vector<ArtifactPtr> keys = every_key(sim);
+  for (const auto& k : keys) {
+    if (k->type != imessage::Pq3Agreement::kRegistrationType) continue;
+    Reader r(k->data);
+    auto auth = r.framed();
+    auto prekey = r.framed();
+    ASSERT_TRUE(auth && prekey);
+    auth_keys.insert(hex(*auth));
+    prekeys.insert(hex(*prekey));
+  }
+  ASSERT_EQ(prekeys.size(), 3u);  // alice's iPhone and Mac, bob's iPhone
+  std::size_t secrets = 0;
+  for (const auto& k : keys) {
+    EXPECT_NE(k->type, imessage::Pq3Agreement::kPreKeyType) << k->label;
+    if (k->secret.size() == crypto::kKeySize) {
+      ++secrets;
+      // No X25519 private key in the evidence is a pre-key's.
+      EXPECT_EQ(prekeys.count(hex(crypto::dh_public(k->secret))), 0u) << k->label;
+    }
+    // No Ed25519 secret (libsodium's: seed || public key) is an authentication key's.
+    if (k->secret.size() == 64) {
+      EXPECT_EQ(auth_keys.count(hex(k->secret.view().subspan(32))), 0u) << k->label;
+    }
+  }
+  EXPECT_GT(secrets, 20u);  // the check saw the ratchet state, data-protection and backup keys
+}
+
+// Pq3Agreement alone, on a real world: every Apple device registered, and
+// for each message the signature a device adds checked as a receiving
+// device checks it.
+class SignatureProbe final : public Model {
+ public:
+  static std::vector<bool>& results() {
+    static std::vector<bool> r;
+    return r;
+  }
+  std::string_view name() const override { return "imessage"; }
+  std::vector<std::string> providers() const override { return {"apple"}; }
+  void register_openers(OpenerRegistry& registry) const override { imessage::Pq3Agreement::register_openers(registry); }
+  void provision(Context& ctx) override {
+    for (const Party& p : ctx.scenario().parties)
+      for (NodeId d : ctx.world().devices_of(p.name)) agreement_.register_device(ctx, d);
+  }
+  void send(Context& ctx, const Message& m) override {
+    const NodeId from = ctx.world().devices_of(m.from).front();
+    const NodeId other = ctx.world().devices_of(m.to.front()).front();
+    Bytes copy = to_bytes(m.text);
+    agreement_.authenticate(from, copy);
+    results().push_back(agreement_.authentic(from, copy));   // as sent
+    results().push_back(agreement_.authentic(other, copy));  // claimed by another device
+    copy.front() ^= 0x01;
+    results().push_back(agreement_.authentic(from, copy));  // altered on the way
+  }
+
+ private:
+  imessage::Pq3Agreement agreement_;
+};
+
+TEST(IMessagePq3, TheReceivingDeviceRefusesACopyNotSignedByTheSendersRegisteredKey) {
+  static const ModelInfo probe{"imessage", "", "", [] { return std::unique_ptr<Model>(new SignatureProbe); }};
+  SignatureProbe::results().clear();
+  simulate(conversation({"imessage"}), probe);
+  EXPECT_EQ(SignatureProbe::results(), (std::vector<bool>{true, false, false, true, false, false, true, false, false}));
+}
+
+TEST(IMessageModels, DocsCarryTheDetailsText) {
+  for (const ModelInfo* m : {&imessage_model_info(), &imessage_icloud_model_info(), &imessage_classic_model_info()})
+    testing::expect_doc_carries_details(*m);
 }
 
 }  // namespace

@@ -4,16 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 
 #include "msgsim/engine.h"
 #include "protocols/platform/device_storage.h"
 #include "protocols/signal/model_details.h"
-#include "protocols/signal/openers.h"
+#include "protocols/signal/x3dh_agreement.h"
+#include "tests/protocols/model_docs.h"
 
 namespace msgsim {
 namespace {
@@ -181,6 +180,10 @@ TEST(SignalModel, SameSeedGivesSameReadingsAndExplanations) {
 
 // ---- The devices' openings, reused by the closure ----------------------
 
+const std::string kPreKeyMessageType = signal::X3dhAgreement::prekey_message_type(signal::protocol());
+const std::string kRatchetHeaderType = signal::protocol().header_type();
+const std::string kMessageType = signal::protocol().message_type();
+
 // Counts every call of the Signal openers (device and closure alike).
 std::map<std::string, int>& opener_calls() {
   static std::map<std::string, int> calls;
@@ -198,8 +201,9 @@ class Instrumented final : public Model {
   void register_openers(OpenerRegistry& registry) const override {
     OpenerRegistry plain;
     inner_->register_openers(plain);
-    for (const char* type : {signal::kPreKeyMessageType, signal::kRatchetHeaderType, signal::kMessageType,
-                             platform::DeviceStorage::kDeviceFile, platform::DeviceStorage::kBackupFile}) {
+    for (const std::string& type :
+         {kPreKeyMessageType, kRatchetHeaderType, kMessageType, std::string(platform::DeviceStorage::kDeviceFile),
+          std::string(platform::DeviceStorage::kBackupFile)}) {
       const Opener* o = plain.find(type);
       ASSERT_NE(o, nullptr) << type;
       registry.add(type,
@@ -274,15 +278,15 @@ TEST(SignalModel, TheClosureReusesTheDevicesX3dhAndRatchetSteps) {
   opener_calls().clear();
   Simulation sim(sc, Instrumented<false>::info(), make_seeded_rng(*sc.seed, "signal"));
   sim.run();
-  EXPECT_EQ(opener_calls()[signal::kPreKeyMessageType], 1);
-  EXPECT_EQ(opener_calls()[signal::kRatchetHeaderType], 6);
-  EXPECT_EQ(opener_calls()[signal::kMessageType], 6);
+  EXPECT_EQ(opener_calls()[kPreKeyMessageType], 1);
+  EXPECT_EQ(opener_calls()[kRatchetHeaderType], 6);
+  EXPECT_EQ(opener_calls()[kMessageType], 6);
   opener_calls().clear();
   const ProtocolResult r = sim.close();
-  EXPECT_EQ(opener_calls()[signal::kPreKeyMessageType], 0);
-  EXPECT_EQ(opener_calls()[signal::kRatchetHeaderType], 0);
+  EXPECT_EQ(opener_calls()[kPreKeyMessageType], 0);
+  EXPECT_EQ(opener_calls()[kRatchetHeaderType], 0);
   // What is left: each sender opening its own copy with its own message key.
-  EXPECT_EQ(opener_calls()[signal::kMessageType], 6);
+  EXPECT_EQ(opener_calls()[kMessageType], 6);
   EXPECT_EQ(reads(r, "alice"), (std::set<int>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(reads(r, "bob"), (std::set<int>{1, 2, 3, 4, 5, 6}));
 
@@ -292,8 +296,8 @@ TEST(SignalModel, TheClosureReusesTheDevicesX3dhAndRatchetSteps) {
   redo.run();
   opener_calls().clear();
   redo.close();
-  EXPECT_EQ(opener_calls()[signal::kPreKeyMessageType], 1);
-  EXPECT_EQ(opener_calls()[signal::kRatchetHeaderType], 6);
+  EXPECT_EQ(opener_calls()[kPreKeyMessageType], 1);
+  EXPECT_EQ(opener_calls()[kRatchetHeaderType], 6);
 }
 
 TEST(SignalModel, ReusingTheDevicesOpeningsChangesNoReadingAndNoExplanation) {
@@ -329,16 +333,7 @@ TEST(SignalModel, ReusingTheDevicesOpeningsChangesNoReadingAndNoExplanation) {
 }
 
 TEST(SignalModel, DocsCarryTheDetailsText) {
-  std::ifstream f(std::string(MSGSIM_SOURCE_DIR) + "/docs/models/signal.md");
-  ASSERT_TRUE(f) << "docs/models/signal.md is missing";
-  std::set<std::string> doc_lines;
-  for (std::string line; std::getline(f, line);) doc_lines.insert(line);
-  std::istringstream details{std::string(signal::kModelDetails)};
-  for (std::string line; std::getline(details, line);) {
-    if (line.empty()) continue;
-    EXPECT_TRUE(doc_lines.count(line) || doc_lines.count("# " + line) || doc_lines.count("## " + line))
-        << "not in docs/models/signal.md: " << line;
-  }
+  testing::expect_doc_carries_details(signal_model_info());
   EXPECT_EQ(signal_model_info().details, signal::kModelDetails);
   EXPECT_EQ(signal_model_info().name, "signal");
 }

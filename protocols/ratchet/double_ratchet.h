@@ -1,27 +1,32 @@
-// protocols/signal/ratchet.h: the Double Ratchet, as libsignal runs it.
+// protocols/ratchet/double_ratchet.h: the Double Ratchet, as libsignal runs
+// it, for every model built on it (signal; imessage's PQ3 ratchet).
 //
-// Sources (FACTS.md §2.3): Perrin & Marlinspike, "The Double Ratchet
+// Sources (docs/sources.md §2.2): Perrin & Marlinspike, "The Double Ratchet
 // Algorithm", rev. 1 (2016-11-20), and libsignal `rust/protocol/src/ratchet/
 // keys.rs`, `consts.rs` (commit b056faa):
-//   root step   HKDF-SHA256(salt = root key, ikm = DH output, info "WhisperRatchet")
+//   root step   HKDF-SHA256(salt = root key, ikm = DH output, info = Kdf::root_info)
 //               -> new root key (32 B) || chain key (32 B)
 //   chain step  message-key seed = HMAC-SHA256(chain key, 0x01)
 //               next chain key   = HMAC-SHA256(chain key, 0x02)
-//   message key HKDF-SHA256(ikm = seed, info "WhisperMessageKeys") -> 80 B
+//   message key HKDF-SHA256(ikm = seed, info = Kdf::message_keys_info) -> 80 B
+// Signal's info strings are "WhisperRatchet" and "WhisperMessageKeys"; an
+// app whose labels differ (iMessage PQ3, whose labels are not public) passes
+// its own Kdf, and nothing else changes.
 //
-// Stand-in (DESIGN.md): libsignal encrypts with AES-256-CBC and a truncated
-// HMAC; msgsim uses XChaCha20-Poly1305 keyed with the first 32 bytes of the
-// message keys (libsignal's cipher key). The MAC key and IV of those 80 bytes
-// have no role, since the AEAD brings its own tag and nonce. The header
-// (ratchet public key, n, pn) and the session's associated data (both
-// identity keys, X3DH spec §3.3) are the AEAD's associated data, so a
-// tampered header is rejected like a tampered ciphertext.
+// Stand-in (docs/sources.md §9): libsignal encrypts with AES-256-CBC and a
+// truncated HMAC; msgsim uses XChaCha20-Poly1305 keyed with the first 32
+// bytes of the message keys (libsignal's cipher key). The MAC key and IV of
+// those 80 bytes have no role, since the AEAD brings its own tag and nonce.
+// The header (ratchet public key, n, pn) and the session's associated data
+// (both parties' identity keys, X3DH spec §3.3) are the AEAD's associated
+// data, so a tampered header is rejected like a tampered ciphertext.
 //
-// Everything here is pure crypto over bytes: no engine, no world. The model
-// (signal_model.h) runs a Session per pair of devices and mirrors its state
-// into the device's storage; the openers (openers.h) reuse the same functions
-// for whoever holds the keys, the receiving device included: its Session takes
-// the X3DH secret and the receiving root step from those openings (prepare()).
+// Everything here is pure crypto over bytes: no engine, no world. A model
+// runs a Session per pair of devices through PairwiseSessions
+// (pairwise_sessions.h), which mirrors its state into the device's storage;
+// the openers (artifacts.h) reuse the same functions for whoever holds the
+// keys, the receiving device included: its Session takes the first root key
+// and the receiving root step from those openings (prepare()).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +36,7 @@
 
 #include "msgsim/crypto.h"
 
-namespace msgsim::signal {
+namespace msgsim::ratchet {
 
 // How far ahead of a chain's current index one message may be. Deriving the
 // keys in between costs one HMAC each and each skipped key is kept, so a
@@ -49,8 +54,11 @@ inline constexpr std::size_t kMaxMessageKeys = 2'000;
 // is also a key that stays on the device; 5 is libsignal's compromise.
 inline constexpr std::size_t kMaxReceiverChains = 5;
 
-inline constexpr std::string_view kRootInfo = "WhisperRatchet";
-inline constexpr std::string_view kMessageKeysInfo = "WhisperMessageKeys";
+// The HKDF info strings that make one app's ratchet its own.
+struct Kdf {
+  std::string_view root_info;          // the root step (libsignal: "WhisperRatchet")
+  std::string_view message_keys_info;  // message keys (libsignal: "WhisperMessageKeys")
+};
 
 // A KDF chain key and its position in the chain.
 struct ChainKey {
@@ -60,8 +68,8 @@ struct ChainKey {
   ChainKey clone() const { return {key.clone(), index}; }
   // HMAC(ck, 0x02): the key one step further along the chain.
   ChainKey next() const;
-  // HKDF(HMAC(ck, 0x01), "WhisperMessageKeys"): the AEAD key for message `index`.
-  SecretBytes message_key() const;
+  // HKDF(HMAC(ck, 0x01), kdf.message_keys_info): the AEAD key for message `index`.
+  SecretBytes message_key(const Kdf& kdf) const;
 };
 
 struct RootStep {
@@ -69,11 +77,11 @@ struct RootStep {
   ChainKey chain;  // index 0
 };
 // One DH-ratchet step of the root KDF chain.
-RootStep root_step(const SecretBytes& root_key, const SecretBytes& dh_output);
+RootStep root_step(const Kdf& kdf, const SecretBytes& root_key, const SecretBytes& dh_output);
 // The AEAD key of message `n` of the chain whose key at `ck.index` is `ck`;
 // nullopt when n is behind the key (forward secrecy: it cannot go back) or
 // more than kMaxForwardJumps ahead.
-std::optional<SecretBytes> message_key_at(const ChainKey& ck, std::uint32_t n);
+std::optional<SecretBytes> message_key_at(const Kdf& kdf, const ChainKey& ck, std::uint32_t n);
 
 // What travels in clear beside each ciphertext (libsignal SignalMessage:
 // ratchet_key, counter, previous_counter).
@@ -84,7 +92,8 @@ struct Header {
 };
 
 // One encrypted message as sent: header, the session's associated data
-// (initiator identity key || responder identity key), the AEAD output.
+// (the two parties' identity keys, as the key agreement set them), the AEAD
+// output.
 struct WireMessage {
   Header header;
   Bytes associated;
@@ -137,13 +146,17 @@ class Session {
     SecretBytes key;
   };
 
-  // Alice, after X3DH: root key = X3DH secret, her first ratchet key fresh,
-  // Bob's signed prekey as his ratchet key, one root step to a sending chain.
-  // `base_key` (her X3DH ephemeral public key) names the initial root key.
-  static Session initiate(Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key, Bytes their_signed_prekey);
-  // Bob, after X3DH: his signed prekey is his first ratchet key; he has no
-  // sending chain until the first message arrives.
-  static Session respond(SecretBytes root_key, Bytes associated, Bytes base_key, crypto::DhKeyPair signed_prekey);
+  // Alice, after the key agreement (X3DH, PQ3's initial key establishment):
+  // root key = its secret, her first ratchet key fresh, Bob's (signed)
+  // prekey as his ratchet key, one root step to a sending chain. `base_key`
+  // (her ephemeral public key) names the initial root key. `kdf` must
+  // outlive the session (a constant of the app).
+  static Session initiate(const Kdf& kdf, Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key,
+                          Bytes their_signed_prekey);
+  // Bob, after the key agreement: his prekey is his first ratchet key; he
+  // has no sending chain until the first message arrives.
+  static Session respond(const Kdf& kdf, SecretBytes root_key, Bytes associated, Bytes base_key,
+                         crypto::DhKeyPair signed_prekey);
 
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
@@ -196,6 +209,7 @@ class Session {
   const std::vector<SkippedKey>& skipped() const { return skipped_; }
   const Bytes& associated() const { return associated_; }
   const Bytes& base_key() const { return base_key_; }
+  const Kdf& kdf() const { return *kdf_; }
 
  private:
   Session() = default;
@@ -214,6 +228,7 @@ class Session {
   std::vector<SkippedKey> skipped_;        // oldest first
   Bytes associated_;
   Bytes base_key_;
+  const Kdf* kdf_ = nullptr;
   int chains_ = 0;
 };
 
@@ -234,4 +249,4 @@ struct Session::Prepared {
   std::size_t slot = 0;
 };
 
-}  // namespace msgsim::signal
+}  // namespace msgsim::ratchet

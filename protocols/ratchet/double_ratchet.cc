@@ -1,9 +1,9 @@
-#include "protocols/signal/ratchet.h"
+#include "protocols/ratchet/double_ratchet.h"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace msgsim::signal {
+namespace msgsim::ratchet {
 namespace {
 
 constexpr std::uint8_t kMessageKeySeed = 0x01;
@@ -28,28 +28,28 @@ ChainKey ChainKey::next() const {
   return {SecretBytes(crypto::hmac_sha256(key.view(), seed)), index + 1};
 }
 
-SecretBytes ChainKey::message_key() const {
+SecretBytes ChainKey::message_key(const Kdf& kdf) const {
   const std::uint8_t seed_input[] = {kMessageKeySeed};
   Bytes seed = crypto::hmac_sha256(key.view(), seed_input);
-  Bytes keys = crypto::hkdf_sha256({}, seed, view(kMessageKeysInfo), kMessageKeysLength);
+  Bytes keys = crypto::hkdf_sha256({}, seed, view(kdf.message_keys_info), kMessageKeysLength);
   SecretBytes cipher_key = take_secret(keys, 0, crypto::kKeySize);
   wipe(seed);
   wipe(keys);
   return cipher_key;
 }
 
-RootStep root_step(const SecretBytes& root_key, const SecretBytes& dh_output) {
-  Bytes out = crypto::hkdf_sha256(root_key.view(), dh_output.view(), view(kRootInfo), 2 * crypto::kKeySize);
+RootStep root_step(const Kdf& kdf, const SecretBytes& root_key, const SecretBytes& dh_output) {
+  Bytes out = crypto::hkdf_sha256(root_key.view(), dh_output.view(), view(kdf.root_info), 2 * crypto::kKeySize);
   RootStep r{take_secret(out, 0, crypto::kKeySize), {take_secret(out, crypto::kKeySize, crypto::kKeySize), 0}};
   wipe(out);
   return r;
 }
 
-std::optional<SecretBytes> message_key_at(const ChainKey& ck, std::uint32_t n) {
+std::optional<SecretBytes> message_key_at(const Kdf& kdf, const ChainKey& ck, std::uint32_t n) {
   if (n < ck.index || n - ck.index > kMaxForwardJumps) return std::nullopt;
   ChainKey at = ck.clone();
   while (at.index < n) at = at.next();
-  return at.message_key();
+  return at.message_key(kdf);
 }
 
 Bytes WireMessage::encode() const {
@@ -131,14 +131,16 @@ const char* to_string(DecryptError e) {
   return "unknown";
 }
 
-Session Session::initiate(Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key, Bytes their_signed_prekey) {
+Session Session::initiate(const Kdf& kdf, Rng& rng, SecretBytes root_key, Bytes associated, Bytes base_key,
+                          Bytes their_signed_prekey) {
   Session s;
+  s.kdf_ = &kdf;
   s.associated_ = std::move(associated);
   s.base_key_ = base_key;
   s.ratchet_ = crypto::dh_keypair(rng);
   auto dh = crypto::dh(s.ratchet_.secret, their_signed_prekey);
   if (!dh) throw std::invalid_argument("Session::initiate: invalid signed prekey");
-  RootStep r = root_step(root_key, *dh);
+  RootStep r = root_step(kdf, root_key, *dh);
   s.chains_ = 1;
   s.sending_ = SendingChain{std::move(r.chain), std::move(base_key), std::move(their_signed_prekey), s.chains_};
   s.root_key_ = std::move(r.root_key);
@@ -146,8 +148,10 @@ Session Session::initiate(Rng& rng, SecretBytes root_key, Bytes associated, Byte
   return s;
 }
 
-Session Session::respond(SecretBytes root_key, Bytes associated, Bytes base_key, crypto::DhKeyPair signed_prekey) {
+Session Session::respond(const Kdf& kdf, SecretBytes root_key, Bytes associated, Bytes base_key,
+                         crypto::DhKeyPair signed_prekey) {
   Session s;
+  s.kdf_ = &kdf;
   s.associated_ = std::move(associated);
   s.root_key_ = std::move(root_key);
   s.root_name_ = base_key;
@@ -169,6 +173,7 @@ Session Session::clone() const {
   for (const auto& k : skipped_) s.skipped_.push_back({k.their_ratchet_key, k.index, k.key.clone()});
   s.associated_ = associated_;
   s.base_key_ = base_key_;
+  s.kdf_ = kdf_;
   s.chains_ = chains_;
   return s;
 }
@@ -176,7 +181,7 @@ Session Session::clone() const {
 Session::Sent Session::encrypt(Rng& rng, ByteView plaintext) {
   if (!sending_) throw std::logic_error("Session::encrypt: no sending chain yet");
   ChainKey& ck = sending_->chain;
-  SecretBytes mk = ck.message_key();
+  SecretBytes mk = ck.message_key(*kdf_);
   Header h{ratchet_.public_key, ck.index, previous_counter_};
   WireMessage m = seal_message(rng, mk, std::move(h), associated_, plaintext);
   ck = ck.next();  // the old chain key is overwritten: forward secrecy for the sender too
@@ -203,7 +208,7 @@ std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_k
   } else {
     auto dh_in = crypto::dh(ratchet_.secret, their_ratchet_key);
     if (!dh_in) return DecryptError::kBadRatchetKey;
-    recv = root_step(root_key_, *dh_in);
+    recv = root_step(*kdf_, root_key_, *dh_in);
   }
   receiving_.push_back({their_ratchet_key, std::move(recv.chain), ++chains_});
   if (receiving_.size() > kMaxReceiverChains) receiving_.erase(receiving_.begin());
@@ -211,7 +216,7 @@ std::optional<DecryptError> Session::step(Rng& rng, const Bytes& their_ratchet_k
   crypto::DhKeyPair next = crypto::dh_keypair(rng);
   auto dh_out = crypto::dh(next.secret, their_ratchet_key);
   if (!dh_out) return DecryptError::kBadRatchetKey;
-  RootStep send = root_step(recv.root_key, *dh_out);
+  RootStep send = root_step(*kdf_, recv.root_key, *dh_out);
   previous_counter_ = sending_ ? sending_->chain.index : 0;
   sending_ = SendingChain{std::move(send.chain), their_ratchet_key, their_ratchet_key, ++chains_};
   root_key_ = std::move(send.root_key);
@@ -244,7 +249,7 @@ Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootSte
       return crypto::equal_constant_time(c.their_ratchet_key, their);
     });
     if (held != receiving_.end() && held->chain.index == n) {
-      out.message_key = held->chain.message_key();
+      out.message_key = held->chain.message_key(*kdf_);
       out.advanced = held->chain.next();
       out.slot = static_cast<std::size_t>(held - receiving_.begin());
       out.chain = held->number;
@@ -281,11 +286,11 @@ Session::Prepared Session::prepare(Rng& rng, const WireMessage& message, RootSte
     return out;
   }
   while (ck.index < n) {
-    next.skipped_.push_back({their, ck.index, ck.message_key()});
+    next.skipped_.push_back({their, ck.index, ck.message_key(*kdf_)});
     if (next.skipped_.size() > kMaxMessageKeys) next.skipped_.erase(next.skipped_.begin());
     ck = ck.next();
   }
-  out.message_key = ck.message_key();
+  out.message_key = ck.message_key(*kdf_);
   ck = ck.next();
   out.chain = chain->number;
   return out;
@@ -322,4 +327,4 @@ Session::Received Session::decrypt(Rng& rng, const WireMessage& message) {
   return out;
 }
 
-}  // namespace msgsim::signal
+}  // namespace msgsim::ratchet

@@ -1,11 +1,23 @@
-#include "protocols/signal/ratchet.h"
+#include "protocols/ratchet/double_ratchet.h"
 
 #include <gtest/gtest.h>
 
 #include "protocols/signal/x3dh.h"
 
-namespace msgsim::signal {
+namespace msgsim::ratchet {
 namespace {
+
+using signal::IdentityKey;
+using signal::make_identity;
+using signal::make_one_time_prekeys;
+using signal::make_signed_prekey;
+using signal::PreKeyBundle;
+using signal::SignedPreKey;
+using signal::x3dh_initiate;
+using signal::x3dh_respond;
+
+// The session's KDF labels: libsignal's, so that the KDF tests check them.
+constexpr Kdf kKdf{"WhisperRatchet", "WhisperMessageKeys"};
 
 struct Pair {
   Session alice;
@@ -26,15 +38,15 @@ Pair make_pair(Rng& rng) {
   auto sk =
       x3dh_respond(bob_id.dh.secret, spk.key.secret, &opk[0].key.secret, alice_id.dh.public_key, init->ephemeral_key);
   EXPECT_TRUE(sk.has_value());
-  Session a =
-      Session::initiate(rng, std::move(init->shared_secret), init->associated, init->ephemeral_key, spk.key.public_key);
-  Session b = Session::respond(std::move(*sk), init->associated, init->ephemeral_key, std::move(spk.key));
+  Session a = Session::initiate(kKdf, rng, std::move(init->shared_secret), init->associated, init->ephemeral_key,
+                                spk.key.public_key);
+  Session b = Session::respond(kKdf, std::move(*sk), init->associated, init->ephemeral_key, std::move(spk.key));
   return {std::move(a), std::move(b)};
 }
 
 std::string text(const Session::Received& r) { return msgsim::to_string(r.plaintext); }
 
-TEST(SignalKdf, ChainStepIsHmacWithConstants) {
+TEST(DoubleRatchetKdf, ChainStepIsHmacWithConstants) {
   ChainKey ck{SecretBytes(Bytes(32, 0x42)), 7};
   const std::uint8_t one[] = {0x01};
   const std::uint8_t two[] = {0x02};
@@ -43,35 +55,35 @@ TEST(SignalKdf, ChainStepIsHmacWithConstants) {
   EXPECT_TRUE(next.key == SecretBytes(crypto::hmac_sha256(ck.key.view(), two)));
   Bytes keys = crypto::hkdf_sha256({}, crypto::hmac_sha256(ck.key.view(), one), to_bytes("WhisperMessageKeys"), 80);
   keys.resize(32);
-  EXPECT_TRUE(ck.message_key() == SecretBytes(keys));
-  EXPECT_FALSE(ck.message_key() == next.message_key());
+  EXPECT_TRUE(ck.message_key(kKdf) == SecretBytes(keys));
+  EXPECT_FALSE(ck.message_key(kKdf) == next.message_key(kKdf));
 }
 
-TEST(SignalKdf, RootStepIsHkdfSaltedWithRootKey) {
+TEST(DoubleRatchetKdf, RootStepIsHkdfSaltedWithRootKey) {
   const SecretBytes root(Bytes(32, 0x11));
   const SecretBytes dh(Bytes(32, 0x22));
-  const RootStep r = root_step(root, dh);
+  const RootStep r = root_step(kKdf, root, dh);
   const Bytes out = crypto::hkdf_sha256(root.view(), dh.view(), to_bytes("WhisperRatchet"), 64);
   EXPECT_TRUE(r.root_key == SecretBytes(Bytes(out.begin(), out.begin() + 32)));
   EXPECT_TRUE(r.chain.key == SecretBytes(Bytes(out.begin() + 32, out.end())));
   EXPECT_EQ(r.chain.index, 0u);
 }
 
-TEST(SignalKdf, MessageKeyDerivesForwardNeverBack) {
+TEST(DoubleRatchetKdf, MessageKeyDerivesForwardNeverBack) {
   const ChainKey start{SecretBytes(Bytes(32, 0x33)), 0};
   const ChainKey at3 = start.next().next().next();
-  auto via_start = message_key_at(start, 5);
-  auto via_at3 = message_key_at(at3, 5);
+  auto via_start = message_key_at(kKdf, start, 5);
+  auto via_at3 = message_key_at(kKdf, at3, 5);
   ASSERT_TRUE(via_start && via_at3);
   EXPECT_TRUE(*via_start == *via_at3);
-  EXPECT_TRUE(*message_key_at(at3, 3) == at3.message_key());
+  EXPECT_TRUE(*message_key_at(kKdf, at3, 3) == at3.message_key(kKdf));
   // Forward secrecy: a chain key at index 3 says nothing about message 2.
-  EXPECT_FALSE(message_key_at(at3, 2).has_value());
-  EXPECT_TRUE(message_key_at(start, kMaxForwardJumps).has_value());
-  EXPECT_FALSE(message_key_at(start, kMaxForwardJumps + 1).has_value());
+  EXPECT_FALSE(message_key_at(kKdf, at3, 2).has_value());
+  EXPECT_TRUE(message_key_at(kKdf, start, kMaxForwardJumps).has_value());
+  EXPECT_FALSE(message_key_at(kKdf, start, kMaxForwardJumps + 1).has_value());
 }
 
-TEST(SignalRatchet, InOrderMessagesDecrypt) {
+TEST(DoubleRatchet, InOrderMessagesDecrypt) {
   auto rng = make_seeded_rng(1, "ratchet");
   Pair p = make_pair(*rng);
   for (int i = 0; i < 4; ++i) {
@@ -87,7 +99,7 @@ TEST(SignalRatchet, InOrderMessagesDecrypt) {
   EXPECT_EQ(p.bob.receiving().back().chain.index, 4u);
 }
 
-TEST(SignalRatchet, OutOfOrderMessagesDecryptWithSkippedKeys) {
+TEST(DoubleRatchet, OutOfOrderMessagesDecryptWithSkippedKeys) {
   auto rng = make_seeded_rng(2, "ratchet");
   Pair p = make_pair(*rng);
   std::vector<WireMessage> sent;
@@ -101,7 +113,7 @@ TEST(SignalRatchet, OutOfOrderMessagesDecryptWithSkippedKeys) {
   EXPECT_TRUE(p.bob.skipped().empty());
 }
 
-TEST(SignalRatchet, SkippedKeysAreKeptUntilUsed) {
+TEST(DoubleRatchet, SkippedKeysAreKeptUntilUsed) {
   auto rng = make_seeded_rng(3, "ratchet");
   Pair p = make_pair(*rng);
   std::vector<WireMessage> sent;
@@ -115,7 +127,7 @@ TEST(SignalRatchet, SkippedKeysAreKeptUntilUsed) {
   EXPECT_EQ(p.bob.skipped()[1].index, 2u);
 }
 
-TEST(SignalRatchet, ForwardJumpCapIsEnforced) {
+TEST(DoubleRatchet, ForwardJumpCapIsEnforced) {
   auto rng = make_seeded_rng(4, "ratchet");
   Pair p = make_pair(*rng);
   std::vector<WireMessage> sent;
@@ -137,7 +149,7 @@ TEST(SignalRatchet, ForwardJumpCapIsEnforced) {
   EXPECT_EQ(p.bob.decrypt(*rng, sent[kMaxForwardJumps - kMaxMessageKeys]).error, DecryptError::kDuplicate);
 }
 
-TEST(SignalRatchet, TamperedCiphertextIsRejected) {
+TEST(DoubleRatchet, TamperedCiphertextIsRejected) {
   auto rng = make_seeded_rng(5, "ratchet");
   Pair p = make_pair(*rng);
   auto sent = p.alice.encrypt(*rng, to_bytes("pay 10 euros"));
@@ -146,7 +158,7 @@ TEST(SignalRatchet, TamperedCiphertextIsRejected) {
   EXPECT_EQ(p.bob.decrypt(*rng, bad).error, DecryptError::kAuthentication);
 }
 
-TEST(SignalRatchet, TamperedHeaderIsRejected) {
+TEST(DoubleRatchet, TamperedHeaderIsRejected) {
   // The header is AEAD associated data: changing pn (or n) breaks the tag.
   auto rng = make_seeded_rng(6, "ratchet");
   Pair p = make_pair(*rng);
@@ -160,7 +172,7 @@ TEST(SignalRatchet, TamperedHeaderIsRejected) {
   EXPECT_TRUE(p.bob.decrypt(*rng, sent.message).ok());
 }
 
-TEST(SignalRatchet, ReplayIsRejectedBecauseTheKeyWasDeleted) {
+TEST(DoubleRatchet, ReplayIsRejectedBecauseTheKeyWasDeleted) {
   auto rng = make_seeded_rng(7, "ratchet");
   Pair p = make_pair(*rng);
   auto m0 = p.alice.encrypt(*rng, to_bytes("once")).message;
@@ -176,7 +188,7 @@ TEST(SignalRatchet, ReplayIsRejectedBecauseTheKeyWasDeleted) {
   EXPECT_EQ(p.bob.decrypt(*rng, m1).error, DecryptError::kDuplicate);
 }
 
-TEST(SignalRatchet, FailedDecryptDoesNotAdvanceChain) {
+TEST(DoubleRatchet, FailedDecryptDoesNotAdvanceChain) {
   auto rng = make_seeded_rng(8, "ratchet");
   Pair p = make_pair(*rng);
   auto m0 = p.alice.encrypt(*rng, to_bytes("first")).message;
@@ -205,7 +217,7 @@ TEST(SignalRatchet, FailedDecryptDoesNotAdvanceChain) {
   EXPECT_EQ(text(real), "second");
 }
 
-TEST(SignalRatchet, AlternatingConversationStepsTheDhRatchet) {
+TEST(DoubleRatchet, AlternatingConversationStepsTheDhRatchet) {
   auto rng = make_seeded_rng(9, "ratchet");
   Pair p = make_pair(*rng);
   Bytes last_alice_key, last_bob_key;
@@ -238,7 +250,7 @@ TEST(SignalRatchet, AlternatingConversationStepsTheDhRatchet) {
   EXPECT_EQ(text(p.bob.decrypt(*rng, a.message)), "end");
 }
 
-TEST(SignalRatchet, LateMessageFromAnEarlierChainStillDecrypts) {
+TEST(DoubleRatchet, LateMessageFromAnEarlierChainStillDecrypts) {
   auto rng = make_seeded_rng(10, "ratchet");
   Pair p = make_pair(*rng);
   auto early0 = p.alice.encrypt(*rng, to_bytes("early 0")).message;
@@ -252,7 +264,7 @@ TEST(SignalRatchet, LateMessageFromAnEarlierChainStillDecrypts) {
   EXPECT_EQ(text(late), "early 1");
 }
 
-TEST(SignalRatchet, PrepareWithTheHeadersRootStepIsDecrypt) {
+TEST(DoubleRatchet, PrepareWithTheHeadersRootStepIsDecrypt) {
   // The model hands the Session the root step its header opening computed;
   // the result must be exactly what the Session computes on its own.
   auto rng = make_seeded_rng(12, "ratchet");
@@ -266,7 +278,8 @@ TEST(SignalRatchet, PrepareWithTheHeadersRootStepIsDecrypt) {
   const auto a = own.decrypt(*rng_own, m1.message);
   ASSERT_TRUE(a.ok());
 
-  RootStep step = root_step(given.root_key(), *crypto::dh(given.ratchet_key().secret, m1.message.header.ratchet_key));
+  RootStep step =
+      root_step(kKdf, given.root_key(), *crypto::dh(given.ratchet_key().secret, m1.message.header.ratchet_key));
   auto prepared = given.prepare(*rng_given, m1.message, &step);
   ASSERT_TRUE(prepared.ok());
   EXPECT_TRUE(prepared.stepped);
@@ -287,7 +300,7 @@ TEST(SignalRatchet, PrepareWithTheHeadersRootStepIsDecrypt) {
   EXPECT_EQ(text(given.decrypt(*rng, m2.message)), "two");
 }
 
-TEST(SignalRatchet, APreparedDecryptionIsCommittedOnlyOnTheStateItWasPreparedOn) {
+TEST(DoubleRatchet, APreparedDecryptionIsCommittedOnlyOnTheStateItWasPreparedOn) {
   auto rng = make_seeded_rng(14, "ratchet");
   Pair p = make_pair(*rng);
   ASSERT_TRUE(p.bob.decrypt(*rng, p.alice.encrypt(*rng, to_bytes("zero")).message).ok());
@@ -305,7 +318,25 @@ TEST(SignalRatchet, APreparedDecryptionIsCommittedOnlyOnTheStateItWasPreparedOn)
   EXPECT_EQ(p.bob.decrypt(*rng, m1.message).error, DecryptError::kDuplicate);
 }
 
-TEST(SignalRatchet, SameSeedGivesIdenticalCiphertexts) {
+TEST(DoubleRatchet, AnotherAppsKdfLabelsDeriveOtherKeys) {
+  // Two apps on the same ratchet differ only by their KDF labels: a session
+  // with other labels, on the very same X3DH secret, reads nothing.
+  static constexpr Kdf kOther{"root labels of another app", "message labels of another app"};
+  auto rng = make_seeded_rng(5, "ratchet");
+  Pair p = make_pair(*rng);
+  auto sent = p.alice.encrypt(*rng, to_bytes("hello"));
+  ASSERT_TRUE(p.bob.clone().decrypt(*rng, sent.message).ok());
+  auto rng2 = make_seeded_rng(5, "ratchet");
+  Pair same = make_pair(*rng2);
+  Session other = Session::respond(kOther, same.bob.root_key().clone(), same.bob.associated(), same.bob.base_key(),
+                                   {same.bob.ratchet_key().public_key, same.bob.ratchet_key().secret.clone()});
+  auto got = other.decrypt(*rng2, sent.message);
+  EXPECT_EQ(got.error, DecryptError::kAuthentication);
+  const ChainKey ck{SecretBytes(Bytes(32, 7)), 0};
+  EXPECT_FALSE(ck.message_key(kKdf) == ck.message_key(kOther));
+}
+
+TEST(DoubleRatchet, SameSeedGivesIdenticalCiphertexts) {
   auto run = [] {
     auto rng = make_seeded_rng(42, "ratchet");
     Pair p = make_pair(*rng);
@@ -324,7 +355,7 @@ TEST(SignalRatchet, SameSeedGivesIdenticalCiphertexts) {
   EXPECT_NE(q.alice.encrypt(*other, to_bytes("one")).message.encode(), a[0]);
 }
 
-TEST(SignalRatchet, WireMessageRoundTripsAndRejectsTruncation) {
+TEST(DoubleRatchet, WireMessageRoundTripsAndRejectsTruncation) {
   auto rng = make_seeded_rng(11, "ratchet");
   Pair p = make_pair(*rng);
   const Bytes wire = p.alice.encrypt(*rng, to_bytes("bytes")).message.encode();
@@ -334,7 +365,7 @@ TEST(SignalRatchet, WireMessageRoundTripsAndRejectsTruncation) {
   EXPECT_FALSE(WireMessage::decode(ByteView(wire).first(wire.size() - 1)).has_value());
 }
 
-TEST(SignalRatchet, PeekCounterReadsTheHeadersN) {
+TEST(DoubleRatchet, PeekCounterReadsTheHeadersN) {
   auto rng = make_seeded_rng(11, "ratchet");
   Pair p = make_pair(*rng);
   for (std::uint32_t n = 0; n < 3; ++n) {
@@ -351,4 +382,4 @@ TEST(SignalRatchet, PeekCounterReadsTheHeadersN) {
 }
 
 }  // namespace
-}  // namespace msgsim::signal
+}  // namespace msgsim::ratchet

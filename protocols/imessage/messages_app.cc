@@ -1,0 +1,112 @@
+#include "protocols/imessage/messages_app.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "protocols/platform/codec.h"
+
+namespace msgsim::imessage {
+namespace {
+
+constexpr const char* kCloudKitRecordType = "imessage.cloudkit-record";
+
+std::string who(const Party& p) { return p.label.empty() ? p.name : p.label; }
+
+}  // namespace
+
+MessagesApp::MessagesApp(bool force_icloud_backup) : storage_(force_icloud_backup) {}
+
+void MessagesApp::register_openers(OpenerRegistry& registry) {
+  registry.add(kCloudKitRecordType, platform::open_aead_envelope);
+  platform::DeviceStorage::register_openers(registry);
+}
+
+std::string MessagesApp::plaintext_label(int message_id, const Message& m) {
+  return fmt::format("the text of message {} ({} -> {})", message_id, m.from, fmt::join(m.to, ", "));
+}
+
+// One CloudKit container key per account, synced only through iCloud
+// Keychain (end-to-end: on the account's devices, never at Apple). iCloud
+// Backup carries a copy of it (docs/sources.md §1.4, "Security of iCloud
+// Backup": "The user's iCloud Backup retains a key to that container").
+void MessagesApp::provision_container(Context& ctx, const Party& p) {
+  auto devices = registered_.find(p.name);
+  if (!p.settings.messages_in_icloud || devices == registered_.end()) return;
+  const Bytes handle = ctx.rng().bytes(16);
+  ArtifactPtr key = make_key("imessage.container-key", fmt::format("{}'s Messages in iCloud container key", who(p)),
+                             make_key_id("imessage.container", handle), ctx.rng().secret(crypto::kKeySize));
+  containers_.emplace(p.name, key);
+  for (NodeId d : devices->second) {
+    ctx.store(d, key);  // iCloud Keychain on the device
+    if (has_icloud_backup(ctx.world().node(d).device)) storage_.write(ctx, d, key, platform::Backup::kIncluded);
+  }
+}
+
+void MessagesApp::provision(Context& ctx, const std::function<void(NodeId device)>& make_keys) {
+  storage_.provision(ctx);
+  const World& w = ctx.world();
+  for (const Party& p : ctx.scenario().parties) {
+    for (NodeId d : w.devices_of(p.name)) {
+      // iMessage is a switch of each device: one with it off registers nothing in IDS.
+      if (!is_apple(w.node(d).device) || !w.node(d).settings.imessage) continue;
+      make_keys(d);
+      registered_[p.name].push_back(d);
+    }
+    provision_container(ctx, p);
+  }
+}
+
+void MessagesApp::send(Context& ctx, const Message& m, const SendCopy& send_copy) {
+  const Scenario& sc = ctx.scenario();
+  auto sender = registered_.find(m.from);
+  if (sender == registered_.end()) {
+    ctx.note(
+        fmt::format("message {} was not sent over iMessage: {} has no Apple device with iMessage on "
+                    "(SMS fallback is a later feature).",
+                    m.id, m.from));
+    return;
+  }
+  const Party& from = *sc.find_party(m.from);
+  const NodeId typed_on = sender->second.front();
+  auto plain = make_plaintext(plaintext_label(m.id, m), m.id, m.text);
+  keep(ctx, from, typed_on, plain);
+  // Fan-out: every device of every recipient, and the sender's other devices.
+  std::vector<Target> targets;
+  for (const std::string& to : m.to) {
+    auto it = registered_.find(to);
+    if (it == registered_.end()) {
+      ctx.note(
+          fmt::format("message {} was not delivered to {}: no device of {} has iMessage on "
+                      "(SMS fallback is a later feature).",
+                      m.id, to, to));
+      continue;
+    }
+    for (NodeId d : it->second) targets.push_back({sc.find_party(to), d});
+  }
+  for (NodeId d : sender->second)
+    if (d != typed_on) targets.push_back({&from, d});
+  for (const Target& t : targets) send_copy(typed_on, t, plain);
+  for (const std::string& to : m.to)
+    if (registered_.count(to)) upload_to(ctx, *sc.find_party(to), plain);
+  upload_to(ctx, from, plain);
+}
+
+// With Messages in iCloud on, the history is not in iCloud Backup (it lives
+// in CloudKit); with it off, the history is part of the backup (docs/sources.md §1.4).
+void MessagesApp::keep(Context& ctx, const Party& owner, NodeId device, const ArtifactPtr& plain) {
+  const bool in_cloudkit = owner.settings.messages_in_icloud;
+  storage_.write(ctx, device, plain, in_cloudkit ? platform::Backup::kExcluded : platform::Backup::kIncluded);
+}
+
+void MessagesApp::upload_to(Context& ctx, const Party& p, const ArtifactPtr& plain) {
+  auto it = containers_.find(p.name);
+  if (it == containers_.end()) return;
+  const NodeId apple = *ctx.world().server("apple");
+  ArtifactPtr record = platform::seal_envelope(
+      ctx.rng(), *it->second, *plain, kCloudKitRecordType,
+      fmt::format("Messages in iCloud record of message {} in {}'s account", plain->message_id, who(p)));
+  ctx.store(apple, record);
+  ctx.transmit(registered_.at(p.name).front(), apple, record);
+}
+
+}  // namespace msgsim::imessage

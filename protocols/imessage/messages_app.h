@@ -1,0 +1,72 @@
+// protocols/imessage/messages_app.h: what both iMessage designs share around
+// their encryption (imessage-classic's per-message key wrap, and PQ3's
+// ratchet in imessage and imessage-icloud): the IDS list of registered
+// devices and the fan-out over it, the Messages history on each device,
+// Messages in iCloud (CloudKit) and iCloud Backup.
+//
+// Sources: docs/sources.md §1.1 (IDS, APNs, fan-out to every device of the
+// recipient and to the sender's other devices), §1.4 (Messages in iCloud and
+// iCloud Backup: the container key syncs through iCloud Keychain only, and
+// the backup "retains a key to that container"; with Messages in iCloud off,
+// the backup carries the messages themselves).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "msgsim/model.h"
+#include "protocols/platform/device_storage.h"
+
+namespace msgsim::imessage {
+
+class MessagesApp {
+ public:
+  // force_icloud_backup: every party backs up to iCloud (imessage-icloud).
+  explicit MessagesApp(bool force_icloud_backup);
+
+  // The devices' files (history, keys the app stores), and iCloud Backup.
+  platform::DeviceStorage& storage() { return storage_; }
+  // CloudKit records, device files, backups.
+  static void register_openers(OpenerRegistry& registry);
+
+  // Tick 0, in order: the devices' data-protection and backup keys; then
+  // for each party with iMessage on, each of its Apple devices registered in
+  // IDS (`make_keys` makes that device's own keys first), then the party's
+  // Messages in iCloud container key.
+  void provision(Context& ctx, const std::function<void(NodeId device)>& make_keys);
+
+  struct Target {
+    const Party* party;  // the device's owner
+    NodeId device;
+  };
+  // One copy of `plain` from the `sender` device to `target`: encrypt,
+  // relay through APNs, let the device decrypt and keep() what it read.
+  using SendCopy = std::function<void(NodeId sender, const Target& target, const ArtifactPtr& plain)>;
+  // Sends `m`, typed on the sender's first registered device: that device
+  // keeps it, `send_copy` runs for every registered device of every
+  // recipient and then for the sender's own other devices, and Messages in
+  // iCloud uploads it to each recipient's account, then to the sender's.
+  // A sender, or a recipient, with no device with iMessage on gets a note.
+  void send(Context& ctx, const Message& m, const SendCopy& send_copy);
+
+  // `device` keeps `plain` in its Messages history: in iCloud Backup, unless
+  // Messages in iCloud holds the history instead.
+  void keep(Context& ctx, const Party& owner, NodeId device, const ArtifactPtr& plain);
+  // iCloud Backup of every device that has it.
+  void end_of_tick(Context& ctx) { storage_.end_of_tick(ctx); }
+
+  // "the text of message 3 (alice -> bob)".
+  static std::string plaintext_label(int message_id, const Message& m);
+
+ private:
+  void provision_container(Context& ctx, const Party& p);
+  void upload_to(Context& ctx, const Party& p, const ArtifactPtr& plain);
+
+  platform::DeviceStorage storage_;
+  std::map<std::string, std::vector<NodeId>> registered_;  // IDS: party -> devices
+  std::map<std::string, ArtifactPtr> containers_;          // party -> container key
+};
+
+}  // namespace msgsim::imessage
