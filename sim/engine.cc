@@ -89,16 +89,27 @@ ProtocolResult empty_grid(std::string_view protocol, std::size_t messages, const
   return ProtocolResult(std::string(protocol), messages, std::move(names));
 }
 
+// From how many messages a scenario's protocols play one at a time. A play
+// holds its protocol's whole evidence, which grows with the messages: two
+// plays side by side need twice the memory of one, and above this size that
+// is what keeps a run within the memory targets (docs/performance.md).
+// Below it the memory is small, and the time saved by playing side by side
+// is worth it.
+constexpr std::size_t kMessagesForOnePlayAtATime = 20'000;
+
 // The run's tasks, done by a fixed number of threads. Tasks are taken kOutput
 // first (freeing a closed protocol's evidence; writing results already
 // final, which frees them), then kFirst, then kLater; and a kLater task
 // starts only once no kFirst task is queued or running: a protocol's
-// closures all end before another play starts. A kOutput task holds back
-// nothing: a play may start while it runs. The first exception stops the
-// work and is rethrown by run().
+// closures all end before another play starts, and at most `later_at_once`
+// kLater tasks run together. A kOutput task holds back nothing: a play may
+// start while it runs. The first exception stops the work and is rethrown
+// by run().
 class WorkQueue {
  public:
   enum Priority { kOutput, kFirst, kLater };
+
+  explicit WorkQueue(std::size_t later_at_once) : later_at_once_(std::max<std::size_t>(1, later_at_once)) {}
 
   void push(Priority p, std::function<void()> task) {
     std::lock_guard lock(mutex_);
@@ -119,7 +130,7 @@ class WorkQueue {
   std::optional<Priority> next() const {
     if (!queues_[kOutput].empty()) return kOutput;
     if (!queues_[kFirst].empty()) return kFirst;
-    if (!queues_[kLater].empty() && busy_first_ == 0) return kLater;
+    if (!queues_[kLater].empty() && busy_first_ == 0 && busy_later_ < later_at_once_) return kLater;
     return std::nullopt;
   }
 
@@ -133,10 +144,12 @@ class WorkQueue {
         return;
       }
       const bool first = *from == kFirst;
+      const bool later = *from == kLater;
       std::function<void()> task = std::move(queues_[*from].front());
       queues_[*from].pop_front();
       ++busy_;
       if (first) ++busy_first_;
+      if (later) ++busy_later_;
       lock.unlock();
       try {
         task();
@@ -149,6 +162,7 @@ class WorkQueue {
       lock.lock();
       --busy_;
       if (first) --busy_first_;
+      if (later) --busy_later_;
       ready_.notify_all();
     }
   }
@@ -158,6 +172,8 @@ class WorkQueue {
   std::array<std::deque<std::function<void()>>, 3> queues_;  // by Priority
   std::size_t busy_ = 0;        // tasks running
   std::size_t busy_first_ = 0;  // of them, kFirst ones
+  std::size_t busy_later_ = 0;  // of them, kLater ones
+  const std::size_t later_at_once_;
   std::exception_ptr failure_;
 };
 
@@ -665,7 +681,13 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     std::atomic<std::size_t> left{0};
   };
   std::vector<ProtocolRun> runs(models.size());
-  WorkQueue work;
+  const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // Each play holds its protocol's whole evidence until its closures end:
+  // for a large scenario, plays go one at a time, so that the memory a run
+  // needs is that of its largest protocol rather than of `jobs` of them
+  // (the threads then share each protocol's closures). For a small one
+  // they go side by side, one per thread.
+  WorkQueue work(scenario.messages.size() > kMessagesForOnePlayAtATime ? 1 : jobs);
 
   // Protocols closed (`final`), and how many, in order, went to
   // on_protocol_final (`handed_over`, read and written by one hand_over at
@@ -733,11 +755,11 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
     if (--run.left == 0) finish(i);
   };
 
-  const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   // A protocol's closures go before any play still waiting, and a waiting
   // play starts only once every closure has ended: the first plays start
-  // together, one per thread, and the protocols played are closed (their
-  // results handed to be written) before another play starts. A task of its
+  // together, one per thread (one alone in a large scenario), and the
+  // protocols played are closed (their results handed to be written) before
+  // another play starts. A task of its
   // own then frees the evidence while the next play starts on another
   // thread (with one thread, before it): no more protocols' evidence is in
   // memory at once than there are threads, one of them going. (Letting plays
