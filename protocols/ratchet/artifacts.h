@@ -16,8 +16,7 @@
 //       signs every copy (Protocol::signed_messages) the sender device's
 //       signature after them. Needs the chain id (derived from the sender's
 //       ratchet public key). A chain key at index i opens messages
-//       i..i+kMaxForwardJumps of that chain, never earlier ones (forward
-//       secrecy); a skipped message key answers the same id but opens only
+//       i, i+1, ... of that chain, never earlier ones (forward secrecy); a skipped message key answers the same id but opens only
 //       its own index. The signature authenticates the copy and opens
 //       nothing: the receiving device checks it (KeyAgreement::authentic)
 //       before it decrypts; the opener, which answers who can read, leaves

@@ -79,8 +79,9 @@ struct RootStep {
 // One DH-ratchet step of the root KDF chain.
 RootStep root_step(const Kdf& kdf, const SecretBytes& root_key, const SecretBytes& dh_output);
 // The AEAD key of message `n` of the chain whose key at `ck.index` is `ck`;
-// nullopt when n is behind the key (forward secrecy: it cannot go back) or
-// more than kMaxForwardJumps ahead.
+// nullopt when n is behind the key (forward secrecy: it cannot go back).
+// Unbounded ahead: kMaxForwardJumps bounds what the receiving app does for
+// one message (Session), not what whoever holds a chain key can derive.
 std::optional<SecretBytes> message_key_at(const Kdf& kdf, const ChainKey& ck, std::uint32_t n);
 
 // What travels in clear beside each ciphertext (libsignal SignalMessage:
