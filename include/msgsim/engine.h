@@ -82,12 +82,11 @@ struct RunOptions {
   std::vector<std::string> only_protocols;  // empty: every protocol of the scenario
   std::optional<std::uint64_t> seed;        // overrides the scenario's seed
   // Work runs on this many threads; 0 = every core. Protocols play in
-  // parallel (up to one per thread; a protocol played is closed before the
-  // next play starts), and the actors' closures of a protocol run in
-  // parallel. The
-  // report is the same for every value: each protocol has its own world and
-  // its own random stream, and results are assembled in protocol and actor
-  // order.
+  // parallel (up to one per thread, one at a time in a large scenario; a
+  // protocol played is closed before the next play starts), and the actors'
+  // closures of a protocol run in parallel. The report is the same for
+  // every value: each protocol has its own world and its own random stream,
+  // and results are assembled in protocol and actor order.
   unsigned jobs = 0;
   ProgressFn progress;  // optional
   // Optional: called once per protocol, in protocol order, as soon as that
