@@ -25,6 +25,10 @@ Sources
 - Stebila, "Security analysis of the iMessage PQ3 protocol", ePrint 2024/357; Linker, Sasse, Basin, "A Formal Analysis of Apple's iMessage PQ3 Protocol", USENIX Security 2025.
 - Apple Platform Security: "iMessage security overview", "CloudKit end-to-end encryption", "Security of iCloud Backup".
 
+What changed (December 2026)
+- Until then msgsim's imessage was the design before 2019, now kept as imessage-classic: one long-term key per device, so a seized phone and copies of the traffic read every later message sent to that phone, for ever. imessage is now PQ3: a seizure or an exploit gets the keychain's ratchet state and follows the conversation only until the next ECDH step (scenarios/10-forward-secrecy.toml). The readers of the earlier lessons did not change; the chains of the correspondents' own readings now go through the ratchet.
+- iMessage, FaceTime and iCloud Backup are switches of each device (devices = ["iphone", { kind = "ipad", icloud_backup = true }]): a device registers in IDS, backs up, or exposes an exploit's surface by its own setting.
+
 Stand-ins (libsodium 1.0.18 has no P-256, ECDSA, AES-CTR or ML-KEM; docs/sources.md §9)
 - X25519 for ECDH P-256: pre-keys, ephemeral and ratchet keys (that PQ3's curve is P-256 is not confirmed by the sources either).
 - Ed25519 for ECDSA P-256: the authentication key's signatures on the pre-key and on every copy.
