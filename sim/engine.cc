@@ -687,7 +687,9 @@ Report run_scenario(const Scenario& scenario, const RunOptions& options,
   // needs is that of its largest protocol rather than of `jobs` of them
   // (the threads then share each protocol's closures). For a small one
   // they go side by side, one per thread.
-  WorkQueue work(scenario.messages.size() > kMessagesForOnePlayAtATime ? 1 : jobs);
+  WorkQueue work(options.plays_at_once != 0                                 ? options.plays_at_once
+                 : scenario.messages.size() > kMessagesForOnePlayAtATime ? 1
+                                                                         : jobs);
 
   // Protocols closed (`final`), and how many, in order, went to
   // on_protocol_final (`handed_over`, read and written by one hand_over at

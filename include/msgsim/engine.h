@@ -88,6 +88,11 @@ struct RunOptions {
   // every value: each protocol has its own world and its own random stream,
   // and results are assembled in protocol and actor order.
   unsigned jobs = 0;
+  // How many protocols may play at once; 0 = decided by the run: one per
+  // thread, or one at a time in a large scenario, whose plays would hold
+  // several protocols' evidence at once (sim/engine.cc,
+  // kMessagesForOnePlayAtATime). The report is the same for every value.
+  unsigned plays_at_once = 0;
   ProgressFn progress;  // optional
   // Optional: called once per protocol, in protocol order, as soon as that
   // protocol and every one before it are closed, with the report's head set
