@@ -625,16 +625,12 @@ std::vector<Actor> scenario_actors(const Scenario& scenario, const std::vector<c
   for (const ModelInfo* m : models)
     for (const std::string& name : m->make()->providers()) providers.insert(name);
   for (const std::string& name : providers) {
-    std::string country = "US";
     std::string label = name;
     for (const ProviderInfo& pi : builtin_providers())
       if (pi.name == name) label = std::string(pi.label);
     for (const Provider& o : scenario.providers)
-      if (o.name == name) {
-        country = o.country;
-        if (!o.label.empty()) label = o.label;
-      }
-    out.push_back({name, label, ActorKind::kProvider, country});
+      if (o.name == name && !o.label.empty()) label = o.label;
+    out.push_back({name, label, ActorKind::kProvider, scenario.provider_country(name)});
   }
   for (const Adversary& a : scenario.adversaries)
     out.push_back({a.name, a.label.empty() ? a.name : a.label, ActorKind::kAdversary, a.country});

@@ -554,7 +554,7 @@ class Validator {
     for (const auto* t : tables_of("provider")) s.providers.push_back(read_provider(*t));
     // Adversaries and messages name parties, which are all known by now
     // whatever their order in the file.
-    for (const auto* t : tables_of("adversary")) s.adversaries.push_back(read_adversary(*t));
+    for (const auto* t : tables_of("adversary")) s.adversaries.push_back(read_adversary(*t, s));
     for (const auto* t : tables_of("message")) s.messages.push_back(read_message(*t, s));
     for (const auto* t : tables_of("expect")) s.expectations.push_back(read_expect(*t, s));
     return s;
@@ -865,7 +865,6 @@ class Validator {
     provider_pos_.emplace(p.name, pos_of(node.source()));
     p.label = read_label(table, p.name);
     p.country = read_country(table);
-    provider_country_.emplace(p.name, p.country);
     return p;
   }
 
@@ -889,7 +888,7 @@ class Validator {
     return out;
   }
 
-  Adversary read_adversary(const toml::table& table) {
+  Adversary read_adversary(const toml::table& table, const Scenario& s) {
     check_keys(table, KeySet{"[[adversary]]", {"name", "label", "country", "powers"}, {}});
     Adversary a;
     a.pos = pos_of(table.source());
@@ -903,13 +902,13 @@ class Validator {
           fail(element.source(),
                fmt::format("wrong type for an element of 'powers': expected a table, got {}", type_name(element)),
                "write a power as { power = \"compel\" }");
-        a.powers.push_back(read_power(*power, a));
+        a.powers.push_back(read_power(*power, a, s));
       }
     }
     return a;
   }
 
-  Power read_power(const toml::table& table, const Adversary& adversary) const {
+  Power read_power(const toml::table& table, const Adversary& adversary, const Scenario& s) const {
     const std::vector<std::string> kinds = {"compel", "intercept", "tap", "exploit", "seize"};
     const std::string kind = required_string(table, "power", "e.g. { power = \"compel\" }", "a power");
     const auto& kind_node = *table.get("power");
@@ -957,7 +956,7 @@ class Validator {
         fail(node->source(), "'providers' must name at least one provider",
              "leave it out for every provider of the adversary's country");
     }
-    if (p.kind == PowerKind::kCompel || p.kind == PowerKind::kIntercept) read_legal_path(table, adversary, p);
+    if (p.kind == PowerKind::kCompel || p.kind == PowerKind::kIntercept) read_legal_path(table, adversary, s, p);
     if (p.kind == PowerKind::kExploit || p.kind == PowerKind::kSeize) {
       const auto* node = table.get("target");
       if (node == nullptr) missing(table, "target", "name the party whose devices are attacked", context);
@@ -984,37 +983,31 @@ class Validator {
     return p;
   }
 
-  // The country of a built-in provider: its [[provider]] override's, else "US".
-  std::string provider_country(const std::string& name) const {
-    const auto it = provider_country_.find(name);
-    return it == provider_country_.end() ? "US" : it->second;
-  }
-
   // A compel or intercept reaches the providers of the adversary's country
   // directly, and a provider of another country only through that
   // country's courts, on the path `via` names (docs/sources.md §7).
-  void read_legal_path(const toml::table& table, const Adversary& adversary, Power& p) const {
-    const auto* via = table.get("via");
-    const toml::node* foreign = nullptr;  // the first provider of another country
-    std::string foreign_name;
+  void read_legal_path(const toml::table& table, const Adversary& adversary, const Scenario& s, Power& p) const {
+    struct Foreign {
+      std::string name, country;
+      const toml::node* node;
+    };
+    std::vector<Foreign> foreign;  // the listed providers of another country, in file order
     if (const auto* node = table.get("providers"))
       for (const auto& [name, element] : string_list(*node, "providers"))
-        if (foreign == nullptr && provider_country(name) != adversary.country) {
-          foreign = element;
-          foreign_name = name;
-        }
-    const std::string verb = p.kind == PowerKind::kCompel ? "compel" : "intercept at";
+        if (std::string country = s.provider_country(name); country != adversary.country)
+          foreign.push_back({name, std::move(country), element});
+    const auto* via = table.get("via");
     if (via == nullptr) {
-      if (foreign == nullptr) return;
-      const std::string country = provider_country(foreign_name);
-      fail(foreign->source(),
+      if (foreign.empty()) return;
+      const Foreign& f = foreign.front();
+      fail(f.node->source(),
            fmt::format("{} ({}) cannot {} {} directly: it is a provider in {}", adversary.name, adversary.country,
-                       verb, quote(foreign_name), country),
+                       p.kind == PowerKind::kCompel ? "compel" : "intercept at", quote(f.name), f.country),
            fmt::format("a provider of another country is reached through that country's courts: add via = "
                        "\"mlat\" (a mutual legal assistance request){}",
-                       has_cloud_act_agreement(adversary.country, country)
+                       has_cloud_act_agreement(adversary.country, f.country)
                            ? fmt::format(", or via = \"cloud-act\" ({} and {} have an agreement)", adversary.country,
-                                         country)
+                                         f.country)
                            : std::string()));
     }
     const std::string path = as_string(*via, "via");
@@ -1022,7 +1015,7 @@ class Validator {
     if (std::find(paths.begin(), paths.end(), path) == paths.end())
       fail(via->source(), fmt::format("unknown legal path {} in 'via'", quote(path)),
            suggestion(path, paths, "expected one of:"));
-    if (foreign == nullptr)
+    if (foreign.empty())
       fail(via->source(),
            fmt::format("'via' names a path to a provider of another country, but every provider here is in {}",
                        adversary.country),
@@ -1031,15 +1024,12 @@ class Validator {
                : "remove 'via': providers of the adversary's own country are reached directly");
     p.path = path == "mlat" ? LegalPath::kMlat : LegalPath::kCloudAct;
     if (p.path != LegalPath::kCloudAct) return;
-    if (const auto* node = table.get("providers"))
-      for (const auto& [name, element] : string_list(*node, "providers")) {
-        const std::string country = provider_country(name);
-        if (country != adversary.country && !has_cloud_act_agreement(adversary.country, country))
-          fail(via->source(),
-               fmt::format("{} and {} have no CLOUD Act agreement in force, so {} cannot reach {} that way",
-                           adversary.country, country, adversary.name, quote(name)),
-               "agreements in force: the US with GB and with AU (docs/sources.md §7); use via = \"mlat\"");
-      }
+    for (const Foreign& f : foreign)
+      if (!has_cloud_act_agreement(adversary.country, f.country))
+        fail(via->source(),
+             fmt::format("{} and {} have no CLOUD Act agreement in force, so {} cannot reach {} that way",
+                         adversary.country, f.country, adversary.name, quote(f.name)),
+             "agreements in force: the US with GB and with AU (docs/sources.md §7); use via = \"mlat\"");
   }
 
   Message read_message(const toml::table& table, const Scenario& s) const {
@@ -1119,7 +1109,6 @@ class Validator {
   // uniqueness and reference checks; std::map keeps hints in a stable order.
   std::map<std::string, ActorEntry> actors_;
   std::map<std::string, SourcePos> provider_pos_;  // [[provider]] entries seen
-  std::map<std::string, std::string> provider_country_;  // [[provider]] overrides: name -> country
 };
 
 // Files up to this size get a position for a failed toml++ assertion; the

@@ -59,6 +59,11 @@ std::vector<DeviceKind> Party::device_kinds() const {
   return out;
 }
 
+std::string Scenario::provider_country(std::string_view name) const {
+  auto it = std::find_if(providers.begin(), providers.end(), [&](const Provider& p) { return p.name == name; });
+  return it == providers.end() ? "US" : it->country;
+}
+
 const Party* Scenario::find_party(std::string_view name) const {
   auto it = std::find_if(parties.begin(), parties.end(), [&](const Party& p) { return p.name == name; });
   return it == parties.end() ? nullptr : &*it;

@@ -86,13 +86,10 @@ World World::build(const Scenario& scenario, const std::vector<std::string>& pro
     auto info = std::find_if(std::begin(kProviders), std::end(kProviders),
                              [&](const ProviderInfo& pi) { return pi.name == name; });
     if (info == std::end(kProviders)) throw std::invalid_argument("unknown provider " + name);
-    std::string country = "US";
+    const std::string country = scenario.provider_country(name);
     std::string label(info->label);
-    for (const Provider& o : scenario.providers) {
-      if (o.name != name) continue;
-      country = o.country;
-      if (!o.label.empty()) label = o.label;
-    }
+    for (const Provider& o : scenario.providers)
+      if (o.name == name && !o.label.empty()) label = o.label;
     const NodeId id = add_node(NodeKind::kServer, name, label + "'s servers", country, name);
     w.servers_.emplace(name, id);
     w.provider_country_.emplace(name, country);

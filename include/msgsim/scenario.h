@@ -132,6 +132,9 @@ struct Scenario {
   std::vector<Expectation> expectations;
 
   const Party* find_party(std::string_view name) const;
+  // The jurisdiction of built-in provider `name`: its [[provider]]
+  // override's country, else "US".
+  std::string provider_country(std::string_view name) const;
 };
 
 }  // namespace msgsim
