@@ -75,22 +75,22 @@ void SignalModel::send(Context& ctx, const Message& message) {
     for (NodeId n : w.devices_of(to)) targets.push_back(n);
   targets.insert(targets.end(), own.begin() + 1, own.end());
 
-  storage_.write(ctx, from,
-                 make_plaintext(fmt::format("message {} in {}'s Signal history", message.id, w.node(from).label),
-                                message.id, message.text),
-                 kSignalFiles);
+  // The device's history keeps what it sent or decrypted.
+  const auto keep = [&](NodeId device, int id, std::string text) {
+    storage_.write(ctx, device,
+                   make_plaintext(fmt::format("message {} in {}'s Signal history", id, w.node(device).label), id,
+                                  std::move(text)),
+                   kSignalFiles);
+  };
+  keep(from, message.id, message.text);
   const Bytes envelope = ratchet::encode_envelope(message.id, message.text);
 
   for (NodeId to : targets) {
     auto copy = sessions_.encrypt(ctx, from, to, message.id, envelope);
     if (!copy) continue;
     deliver(ctx, from, to, copy->pieces());
-    sessions_.decrypt(ctx, to, from, *copy, message.id, [&](int id, std::string text) {
-      storage_.write(
-          ctx, to,
-          make_plaintext(fmt::format("message {} in {}'s Signal history", id, w.node(to).label), id, std::move(text)),
-          kSignalFiles);
-    });
+    sessions_.decrypt(ctx, to, from, *copy, message.id,
+                      [&](int id, std::string text) { keep(to, id, std::move(text)); });
   }
 }
 
