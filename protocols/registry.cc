@@ -2,6 +2,10 @@
 #include "protocols/registry.h"
 
 #include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "protocols/imessage/imessage.h"
 #include "protocols/signal/signal_model.h"
@@ -34,5 +38,30 @@ std::vector<std::string> model_names() {
   for (const ModelInfo& m : table()) out.emplace_back(m.name);
   return out;
 }
+
+std::vector<AttackSurface> attack_surfaces() {
+  std::vector<AttackSurface> out;
+  for (const ModelInfo& m : table())
+    for (const AttackSurface& s : m.surfaces) {
+      const auto same = std::find_if(out.begin(), out.end(), [&](const AttackSurface& o) { return o.name == s.name; });
+      if (same == out.end()) out.push_back(s);
+      else if (*same != s)
+        throw std::logic_error(fmt::format("{} declares attack surface {} unlike another model", m.name, s.name));
+    }
+  return out;
+}
+
+std::vector<std::string> supported_settings() {
+  std::set<std::string_view> read;
+  for (const ModelInfo& m : table()) read.insert(m.settings.begin(), m.settings.end());
+  for (const AttackSurface& s : attack_surfaces())
+    if (!s.setting.empty()) read.insert(s.setting);
+  std::vector<std::string> out;
+  for (const SettingSpec& spec : settings_table())
+    if (read.contains(spec.name)) out.emplace_back(spec.name);
+  return out;
+}
+
+LoadOptions load_options() { return {model_names(), attack_surfaces(), supported_settings()}; }
 
 }  // namespace msgsim

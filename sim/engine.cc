@@ -250,7 +250,7 @@ struct Simulation::Impl final : Context {
 
   Impl(const Scenario& s, const ModelInfo& mi, std::unique_ptr<Rng> r)
       : sc(s), info(mi), model(mi.make()), random(std::move(r)) {
-    w = World::build(sc, model->providers());
+    w = World::build(sc, {mi.providers.begin(), mi.providers.end()});
     model->register_openers(openers);
     cache.index_by_sealed();
     stores.resize(w.node_count());
@@ -412,14 +412,12 @@ struct Simulation::Impl final : Context {
     std::vector<NodeId> out;
     for (NodeId d : w.devices_of(p.target)) {
       // Each device's own switch: iMessage off on the iPhone but on on the Mac leaves the Mac exposed.
-      const PartySettings& on = w.node(d).settings;
-      const bool surface_on = p.via == "imessage" ? on.imessage : on.facetime;
-      if (is_apple(w.node(d).device) && surface_on) out.push_back(d);
+      if (exposes(p.via, w.node(d).device, w.node(d).settings)) out.push_back(d);
     }
     if (out.empty())
       note(fmt::format("{}'s exploit via {} (t={}) found no device of {} exposing that surface: {} is switched "
                        "off or absent on every device, so the exploit got nothing.",
-                       adv.name, p.via, p.at, p.target, p.via == "imessage" ? "iMessage" : "FaceTime"));
+                       adv.name, p.via.name, p.at, p.target, p.via.label));
     return out;
   }
 
@@ -453,7 +451,7 @@ struct Simulation::Impl final : Context {
             for (NodeId d : exploit_targets[&p] = exploitable(adv, p))
               node_observers[d].push_back({i, p.at, p.until,
                                            text(fmt::format("taken from {} by {}'s exploit via {} while it ran",
-                                                            w.node(d).label, adv.name, p.via))});
+                                                            w.node(d).label, adv.name, p.via.name))});
             break;
           case PowerKind::kCompel:
           case PowerKind::kSeize:
@@ -485,7 +483,7 @@ struct Simulation::Impl final : Context {
           case PowerKind::kExploit:
             for (NodeId d : exploit_targets.at(&p))
               snapshot(i, d, fmt::format("taken from {}'s storage by {}'s exploit via {} ({})", w.node(d).label,
-                                         adv.name, p.via, when));
+                                         adv.name, p.via.name, when));
             break;
           case PowerKind::kIntercept:
           case PowerKind::kTap:
@@ -623,7 +621,7 @@ std::vector<Actor> scenario_actors(const Scenario& scenario, const std::vector<c
     out.push_back({p.name, p.label.empty() ? p.name : p.label, ActorKind::kParty, p.country});
   std::set<std::string> providers;
   for (const ModelInfo* m : models)
-    for (const std::string& name : m->make()->providers()) providers.insert(name);
+    providers.insert(m->providers.begin(), m->providers.end());
   for (const std::string& name : providers) {
     std::string label = name;
     for (const ProviderInfo& pi : builtin_providers())

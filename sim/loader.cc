@@ -83,7 +83,12 @@ constexpr std::size_t kMaxQuotedChars = 48;
 // O(length x candidate length) and no real typo is that long.
 constexpr std::size_t kMaxSuggestLength = 64;
 
-constexpr std::string_view kBuiltinProviders[] = {"apple", "signal", "whatsapp", "google", "carrier"};
+// The names of the built-in providers (world.h), for lookups and hints.
+std::vector<std::string> builtin_provider_names() {
+  std::vector<std::string> out;
+  for (const ProviderInfo& p : builtin_providers()) out.emplace_back(p.name);
+  return out;
+}
 
 // ---------------------------------------------------------------------------
 // 2. Helpers.
@@ -528,8 +533,12 @@ class Validator {
   Validator(const toml::table& root, const std::string& path, const PositionMap& positions,
             const LoadOptions& options)
       : root_(root), path_(path), positions_(positions), options_(options) {
-    for (auto name : kBuiltinProviders)
-      actors_.emplace(std::string(name), ActorEntry{"built-in provider", SourcePos{}});
+    for (const ProviderInfo& p : builtin_providers())
+      actors_.emplace(std::string(p.name), ActorEntry{"built-in provider", SourcePos{}});
+  }
+
+  bool supported(const SettingSpec& spec) const {
+    return std::find(options_.settings.begin(), options_.settings.end(), spec.name) != options_.settings.end();
   }
 
   Scenario build() {
@@ -766,7 +775,7 @@ class Validator {
 
   Party read_party(const toml::table& table) {
     KeySet keys{"[[party]]", {"name", "label", "country", "devices"}, {}};
-    for (const auto& spec : settings_table()) (spec.supported ? keys.known : keys.later).push_back(spec.name);
+    for (const auto& spec : settings_table()) (supported(spec) ? keys.known : keys.later).push_back(spec.name);
     check_keys(table, keys);
 
     Party p;
@@ -812,13 +821,16 @@ class Validator {
   // ({ kind = "ipad", icloud_backup = true }).
   Device read_device(const toml::node& element) const {
     const auto kind_of = [&](const toml::node& node) {
-      const std::vector<std::string> kinds = {"iphone", "ipad", "mac", "android"};
       const std::string kind = as_string(node, "kind");
-      const auto it = std::find(kinds.begin(), kinds.end(), kind);
-      if (it == kinds.end())
-        fail(node.source(), fmt::format("unknown device kind {}", quote(kind)), suggestion(kind, kinds, "device kinds:"));
+      const auto known = device_kinds();
+      const auto it = std::find_if(known.begin(), known.end(), [&](const DeviceKindInfo& k) { return k.name == kind; });
+      if (it == known.end()) {
+        std::vector<std::string> names;
+        for (const DeviceKindInfo& k : known) names.emplace_back(k.name);
+        fail(node.source(), fmt::format("unknown device kind {}", quote(kind)), suggestion(kind, names, "device kinds:"));
+      }
       // The same kind may appear twice: a work Mac and a home Mac.
-      return Device(static_cast<DeviceKind>(it - kinds.begin()));
+      return Device(it->kind);
     };
     if (element.is_string()) return kind_of(element);
     const auto* table = element.as_table();
@@ -837,7 +849,7 @@ class Validator {
                  "set it in the [[party]]: it holds for every device of the party");
         continue;
       }
-      (spec.supported ? keys.known : keys.later).push_back(spec.name);
+      (supported(spec) ? keys.known : keys.later).push_back(spec.name);
     }
     check_keys(*table, keys);
     const auto* kind = table->get("kind");
@@ -855,7 +867,7 @@ class Validator {
     p.name = required_string(table, "name", "name the built-in provider to configure, e.g. name = \"apple\"",
                              "[[provider]]");
     const auto& node = *table.get("name");
-    const std::vector<std::string> builtins = to_strings(kBuiltinProviders);
+    const std::vector<std::string> builtins = builtin_provider_names();
     if (std::find(builtins.begin(), builtins.end(), p.name) == builtins.end())
       fail(node.source(), fmt::format("unknown provider {}", quote(p.name)),
            suggestion(p.name, builtins, "[[provider]] configures a built-in provider:"));
@@ -909,28 +921,25 @@ class Validator {
   }
 
   Power read_power(const toml::table& table, const Adversary& adversary, const Scenario& s) const {
-    const std::vector<std::string> kinds = {"compel", "intercept", "tap", "exploit", "seize"};
     const std::string kind = required_string(table, "power", "e.g. { power = \"compel\" }", "a power");
     const auto& kind_node = *table.get("power");
     if (kind == "ghost")
       fail(kind_node.source(), "power 'ghost' is not supported yet",
            "the format reserves it for a later version of msgsim; remove it for now");
-    const auto it = std::find(kinds.begin(), kinds.end(), kind);
-    if (it == kinds.end())
-      fail(kind_node.source(), fmt::format("unknown power {}", quote(kind)), suggestion(kind, kinds, "powers:"));
+    const auto known = powers();
+    const auto it = std::find_if(known.begin(), known.end(), [&](const PowerInfo& pi) { return pi.name == kind; });
+    if (it == known.end()) {
+      std::vector<std::string> names;
+      for (const PowerInfo& pi : known) names.emplace_back(pi.name);
+      fail(kind_node.source(), fmt::format("unknown power {}", quote(kind)), suggestion(kind, names, "powers:"));
+    }
 
     Power p;
-    p.kind = static_cast<PowerKind>(it - kinds.begin());
+    p.kind = it->kind;
     p.pos = pos_of(table.source());
     const std::string context = fmt::format("power '{}'", kind);
     KeySet keys{context, {"power"}, {}};
-    switch (p.kind) {
-      case PowerKind::kCompel:
-      case PowerKind::kIntercept: keys.known.insert(keys.known.end(), {"at", "providers", "via"}); break;
-      case PowerKind::kTap: keys.known.push_back("at"); break;
-      case PowerKind::kExploit: keys.known.insert(keys.known.end(), {"target", "via", "at", "until"}); break;
-      case PowerKind::kSeize: keys.known.insert(keys.known.end(), {"target", "at"}); break;
-    }
+    keys.known.insert(keys.known.end(), it->keys.begin(), it->keys.end());
     check_keys(table, keys);
 
     // Defaults from the contract's table of powers: compel acts at the end
@@ -942,7 +951,7 @@ class Validator {
       missing(table, "at", "a seizure happens at one tick, e.g. at = 3", context);
     }
     if (const auto* node = table.get("providers")) {
-      const std::vector<std::string> builtins = to_strings(kBuiltinProviders);
+      const std::vector<std::string> builtins = builtin_provider_names();
       for (const auto& [name, element] : string_list(*node, "providers")) {
         if (std::find(builtins.begin(), builtins.end(), name) == builtins.end())
           fail(element->source(), fmt::format("unknown provider {}", quote(name)),
@@ -964,15 +973,25 @@ class Validator {
     }
     if (p.kind == PowerKind::kExploit) {
       const auto* node = table.get("via");
-      if (node == nullptr) missing(table, "via", "via = \"imessage\" or via = \"facetime\"", context);
-      p.via = as_string(*node, "via");
-      if (p.via == "whatsapp")
-        fail(node->source(), "exploit via 'whatsapp' is not supported yet",
-             "the format reserves it for a later version of msgsim; use imessage or facetime");
-      const std::vector<std::string> surfaces = {"imessage", "facetime"};
-      if (std::find(surfaces.begin(), surfaces.end(), p.via) == surfaces.end())
-        fail(node->source(), fmt::format("unknown attack surface {} in 'via'", quote(p.via)),
-             suggestion(p.via, surfaces, "expected one of:"));
+      std::vector<std::string> surfaces;
+      for (const AttackSurface& surface : options_.surfaces) surfaces.push_back(surface.name);
+      if (node == nullptr)
+        missing(table, "via", surfaces.empty() ? std::string("no model of this msgsim declares an attack surface")
+                                               : fmt::format("via = \"{}\"", fmt::join(surfaces, "\" or via = \"")),
+                context);
+      const std::string via = as_string(*node, "via");
+      const auto declared = std::find_if(options_.surfaces.begin(), options_.surfaces.end(),
+                                         [&](const AttackSurface& surface) { return surface.name == via; });
+      if (declared == options_.surfaces.end()) {
+        const auto& format = it->format_via;
+        if (std::find(format.begin(), format.end(), via) != format.end())
+          fail(node->source(), fmt::format("exploit via {} is not supported yet", quote(via)),
+               fmt::format("the format reserves it for a later version of msgsim; use {}",
+                           surfaces.empty() ? std::string("another power") : fmt::format("{}", fmt::join(surfaces, " or "))));
+        fail(node->source(), fmt::format("unknown attack surface {} in 'via'", quote(via)),
+             suggestion(via, surfaces, "expected one of:"));
+      }
+      p.via = *declared;
       if (const auto* until = table.get("until")) {
         p.until = as_tick(*until, "until");
         if (p.until < p.at)

@@ -12,7 +12,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "false",
        .choices = {},
-       .supported = true,
        .scope = SettingScope::kDevice,
        .help = "iCloud Backup of an iPhone or iPad: a copy of the device's data, and of the Messages in "
                "iCloud key when that is on, kept by Apple.",
@@ -21,7 +20,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "false",
        .choices = {},
-       .supported = false,
        .scope = SettingScope::kAccount,
        .help = "Apple Advanced Data Protection: iCloud Backup and Messages in iCloud end-to-end encrypted "
                "with keys Apple does not hold.",
@@ -30,7 +28,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "true",
        .choices = {},
-       .supported = true,
        .scope = SettingScope::kAccount,
        .help = "Messages in iCloud: the party's iMessage history is synced through Apple's servers "
                "across its Apple devices.",
@@ -39,7 +36,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "true",
        .choices = {},
-       .supported = true,
        .scope = SettingScope::kDevice,
        .help = "iMessage switched on on a device: it sends and receives iMessages, which also exposes "
                "it to iMessage exploits.",
@@ -48,7 +44,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "true",
        .choices = {},
-       .supported = true,
        .scope = SettingScope::kDevice,
        .help = "FaceTime switched on on a device: an attack surface that a zero-click FaceTime exploit "
                "can use.",
@@ -57,7 +52,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "true",
        .choices = {},
-       .supported = false,
        .scope = SettingScope::kDevice,
        .help = "\"Send as SMS\": when iMessage cannot deliver, the message goes as a plaintext SMS "
                "through the carrier.",
@@ -66,7 +60,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "false",
        .choices = {},
-       .supported = false,
        .scope = SettingScope::kDevice,
        .help = "Apple Lockdown Mode: turns off attack surfaces that some zero-click exploits need.",
        .flag = &PartySettings::lockdown_mode},
@@ -74,7 +67,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kBool,
        .default_value = "false",
        .choices = {},
-       .supported = false,
        .scope = SettingScope::kAccount,
        .help = "The party has verified its contacts' keys (iMessage Contact Key Verification, Signal "
                "safety numbers), so a device added behind its back is noticed.",
@@ -83,7 +75,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kEnum,
        .default_value = "\"none\"",
        .choices = {"none", "cloud", "cloud-e2ee"},
-       .supported = false,
        .scope = SettingScope::kAccount,
        .help = "WhatsApp chat backup: none, a plain cloud backup, or an end-to-end encrypted cloud backup.",
        .text = &PartySettings::whatsapp_backup},
@@ -91,7 +82,6 @@ std::span<const SettingSpec> settings_table() {
        .type = SettingType::kTicks,
        .default_value = "0",
        .choices = {},
-       .supported = false,
        .scope = SettingScope::kAccount,
        .help = "Disappearing messages: ticks after which sent and received messages are deleted from the "
                "party's devices; 0 keeps them forever.",

@@ -12,17 +12,8 @@ namespace msgsim {
 
 namespace {
 
-constexpr ProviderInfo kProviders[] = {
-    {"apple", "Apple", "APNs relay, IDS key directory, iCloud (Backup, CloudKit)"},
-    {"signal", "Signal", "Signal's servers: prekey directory, message queue"},
-    {"whatsapp", "WhatsApp", "WhatsApp's servers (later)"},
-    {"google", "Google", "Google's servers: Android backups (later)"},
-    {"carrier", "Mobile carrier", "SMS relay (later)"},
-};
-
 std::string device_label(const Party& p, DeviceKind k, int ordinal) {
-  static constexpr const char* kNames[] = {"iPhone", "iPad", "Mac", "Android phone"};
-  std::string s = fmt::format("{}'s {}", p.label.empty() ? p.name : p.label, kNames[static_cast<int>(k)]);
+  std::string s = fmt::format("{}'s {}", p.label.empty() ? p.name : p.label, label(k));
   if (ordinal > 1) s += fmt::format(" #{}", ordinal);
   return s;
 }
@@ -31,8 +22,6 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS
                                     boost::property<boost::edge_index_t, LinkId>>;
 
 }  // namespace
-
-std::span<const ProviderInfo> builtin_providers() { return kProviders; }
 
 World World::build(const Scenario& scenario, const std::vector<std::string>& providers) {
   World w;
@@ -83,9 +72,9 @@ World World::build(const Scenario& scenario, const std::vector<std::string>& pro
     }
   }
   for (const std::string& name : providers) {
-    auto info = std::find_if(std::begin(kProviders), std::end(kProviders),
+    auto info = std::find_if(builtin_providers().begin(), builtin_providers().end(),
                              [&](const ProviderInfo& pi) { return pi.name == name; });
-    if (info == std::end(kProviders)) throw std::invalid_argument("unknown provider " + name);
+    if (info == builtin_providers().end()) throw std::invalid_argument("unknown provider " + name);
     const std::string country = scenario.provider_country(name);
     std::string label(info->label);
     for (const Provider& o : scenario.providers)

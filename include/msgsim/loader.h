@@ -24,8 +24,11 @@ struct LoadError {
   std::string format() const;
 };
 
+// What the registered models offer (protocols/registry.h, load_options()).
 struct LoadOptions {
-  std::vector<std::string> known_protocols;  // from the registry
+  std::vector<std::string> known_protocols;
+  std::vector<AttackSurface> surfaces;  // what an exploit may go `via`
+  std::vector<std::string> settings;    // the settings some model reads; the others are "not supported yet"
 };
 
 // Limits that keep hostile input cheap; each with its reason.

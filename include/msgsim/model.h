@@ -62,10 +62,6 @@ class Context {
 class Model {
  public:
   virtual ~Model() = default;
-  // Registry name, e.g. "imessage".
-  virtual std::string_view name() const = 0;
-  // The providers whose servers this model uses (built-in names).
-  virtual std::vector<std::string> providers() const = 0;
   // Openers for every sealed artifact type this model emits.
   virtual void register_openers(OpenerRegistry& registry) const = 0;
   // Tick 0, before anything else: keys, directories, stores.
@@ -76,11 +72,24 @@ class Model {
   virtual void end_of_tick(Context& ctx) { (void)ctx; }
 };
 
-// A registry row: everything `msgsim list` shows, and a factory.
+// A registry row: what the engine, the loader and `msgsim list` need to know
+// of a model, and a factory. The engine never names an app: what it must
+// know of one is declared here.
 struct ModelInfo {
-  std::string_view name;
+  std::string_view name;     // "imessage": protocols = ["imessage"]
   std::string_view summary;  // one line
   std::string_view details;  // how it works, sources, every simplification (plain text)
+  // The built-in providers whose servers it uses (world.h): they are built
+  // into its world and are actors of the report.
+  std::vector<std::string_view> providers;
+  // The attack surfaces its app exposes on a device. A surface is there
+  // whichever protocol a run plays (an iPhone runs iMessage while its owner
+  // talks on Signal): an exploit `via` a surface any registered model
+  // declares reaches the devices the declaration names.
+  std::vector<AttackSurface> surfaces;
+  // The settings (settings.h) it reads. A setting no registered model reads
+  // and no surface switches is "not supported yet".
+  std::vector<std::string_view> settings;
   std::unique_ptr<Model> (*make)();
 };
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,10 +26,18 @@ struct SourcePos {
 };
 
 enum class DeviceKind { kIphone, kIpad, kMac, kAndroid };
-const char* to_string(DeviceKind k);
-// True for the devices iOS/iPadOS iCloud Backup covers (iphone, ipad).
-bool has_icloud_backup(DeviceKind k);
-bool is_apple(DeviceKind k);
+
+// The device kinds of the format, declared once: the loader, the world and
+// the docs read this table. What runs on which kind (iMessage on Apple
+// devices, iCloud Backup on iPhones and iPads) is for the models to declare.
+struct DeviceKindInfo {
+  DeviceKind kind;
+  std::string_view name;   // in the scenario file: "iphone"
+  std::string_view label;  // in explanations: "iPhone"
+};
+std::span<const DeviceKindInfo> device_kinds();  // in DeviceKind order
+const char* to_string(DeviceKind k);             // its name
+std::string_view label(DeviceKind k);
 
 // One device of a party, with the device settings it sets itself (the
 // others are the party's).
@@ -52,6 +61,16 @@ struct Party {
   std::vector<DeviceKind> device_kinds() const;
 };
 
+// The built-in providers of the format, declared once: the loader, the
+// world and `msgsim list` read this table; the models name the ones whose
+// servers they use (ModelInfo::providers).
+struct ProviderInfo {
+  std::string_view name;   // "apple"
+  std::string_view label;  // "Apple"
+  std::string_view description;
+};
+std::span<const ProviderInfo> builtin_providers();
+
 struct Provider {
   std::string name;  // one of the built-in providers: apple, signal, whatsapp, google, carrier
   std::string label;
@@ -60,7 +79,34 @@ struct Provider {
 };
 
 enum class PowerKind { kCompel, kIntercept, kTap, kExploit, kSeize };
-const char* to_string(PowerKind k);
+
+// The adversary powers of the format, declared once: the loader takes their
+// names and keys from this table, `msgsim list --details` their meaning.
+struct PowerInfo {
+  PowerKind kind;
+  std::string_view name;                  // power = "exploit"
+  std::vector<std::string_view> keys;     // the keys it takes besides `power`
+  std::string_view meaning;               // one paragraph of documentation
+  // exploit: the `via` values the format defines. One that no registered
+  // model declares (ModelInfo::surfaces) is "not supported yet".
+  std::vector<std::string_view> format_via;
+};
+std::span<const PowerInfo> powers();  // in PowerKind order
+const char* to_string(PowerKind k);   // its name
+
+// An attack surface: software on a device that a zero-click exploit goes
+// through (`via` of an exploit). The models declare the surfaces their apps
+// expose (ModelInfo::surfaces); the loader resolves `via` against them, and
+// the engine finds the exposed devices from the declaration alone.
+struct AttackSurface {
+  std::string name;               // via = "imessage"
+  std::string label;              // "iMessage"
+  std::vector<DeviceKind> kinds;  // the devices it runs on
+  std::string setting;            // the device setting (a bool) that switches it on; empty: always on
+  friend bool operator==(const AttackSurface&, const AttackSurface&) = default;
+};
+// True when a device of `kind`, with `settings` in force on it, runs `surface`.
+bool exposes(const AttackSurface& surface, DeviceKind kind, const PartySettings& settings);
 
 // Sentinel for "end of script" (compel's default `at`, exploit's default `until`).
 inline constexpr std::int64_t kEndOfScript = -1;
@@ -91,7 +137,7 @@ struct Power {
   // directly whatever this says.
   LegalPath path = LegalPath::kDirect;
   std::string target;                  // exploit/seize: a party name
-  std::string via;                     // exploit: "imessage" | "facetime"
+  AttackSurface via;                   // exploit: the surface named by `via`, as a model declares it
   SourcePos pos;
 };
 

@@ -1,10 +1,11 @@
 // msgsim/settings.h: the settings of parties and their devices, declared once.
 //
 // Each setting is one row of kSettings: its name in the scenario file, a
-// sentence of help, its default, the values it takes, and whether this
-// version implements it. The loader, `msgsim list --details` and the docs all
-// read this one table; a setting not yet supported is rejected by the loader
-// with "not supported yet" rather than silently ignored.
+// sentence of help, its default and the values it takes. The loader,
+// `msgsim list --details` and the docs all read this one table. Whether this
+// version implements a setting is the models' to say (ModelInfo::settings,
+// AttackSurface::setting): one no registered model reads is rejected by the
+// loader with "not supported yet" rather than silently ignored.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,6 @@ struct SettingSpec {
   SettingType type;
   std::string_view default_value;          // as written in TOML: "false", "\"none\"", "0"
   std::vector<std::string_view> choices;  // kEnum only
-  bool supported;                          // false: "(later)", rejected with "not supported yet"
   SettingScope scope;
   std::string_view help;
   bool PartySettings::*flag = nullptr;     // kBool

@@ -48,14 +48,6 @@ struct Link {
   std::string label;                   // "alice/iphone <-> net:US"
 };
 
-// The built-in providers: name, label, default country.
-struct ProviderInfo {
-  std::string_view name;
-  std::string_view label;
-  std::string_view description;
-};
-std::span<const ProviderInfo> builtin_providers();
-
 class World {
  public:
   // Every party's devices, the servers of `providers` (countries from the

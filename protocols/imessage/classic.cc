@@ -71,8 +71,6 @@ std::vector<ArtifactPtr> open_message(const Artifact& sealed, std::span<const Ar
 
 class ClassicModel final : public Model {
  public:
-  std::string_view name() const override { return "imessage-classic"; }
-  std::vector<std::string> providers() const override { return {"apple"}; }
 
   void register_openers(OpenerRegistry& registry) const override {
     registry.add(kMessageType, open_message);
@@ -149,9 +147,14 @@ class ClassicModel final : public Model {
 }  // namespace
 
 const ModelInfo& imessage_classic_model_info() {
-  static const ModelInfo info{"imessage-classic",
-                              "iMessage before 2019 (long-term device keys, no forward secrecy): a history lesson",
-                              imessage::kClassicDetails, [] { return std::unique_ptr<Model>(new ClassicModel()); }};
+  static const ModelInfo info{
+      .name = "imessage-classic",
+      .summary = "iMessage before 2019 (long-term device keys, no forward secrecy): a history lesson",
+      .details = imessage::kClassicDetails,
+      .providers = {"apple"},
+      .surfaces = imessage::apple_surfaces(),
+      .settings = {"imessage", "messages_in_icloud", "icloud_backup"},
+      .make = [] { return std::unique_ptr<Model>(new ClassicModel()); }};
   return info;
 }
 

@@ -19,9 +19,6 @@ class Pq3Model final : public Model {
  public:
   explicit Pq3Model(bool escrow) : escrow_(escrow), app_(escrow) {}
 
-  std::string_view name() const override { return escrow_ ? "imessage-icloud" : "imessage"; }
-  std::vector<std::string> providers() const override { return {"apple"}; }
-
   void register_openers(OpenerRegistry& registry) const override {
     imessage::Pq3Agreement::register_openers(registry);
     MessagesApp::register_openers(registry);
@@ -64,14 +61,26 @@ class Pq3Model final : public Model {
 
 const ModelInfo& imessage_model_info() {
   static const ModelInfo info{
-      "imessage", "iMessage today (PQ3: pre-keys in IDS, Double Ratchet per device pair; iCloud Backup as set)",
-      imessage::kDetails, [] { return std::unique_ptr<Model>(new Pq3Model(false)); }};
+      .name = "imessage",
+      .summary = "iMessage today (PQ3: pre-keys in IDS, Double Ratchet per device pair; iCloud Backup as set)",
+      .details = imessage::kDetails,
+      .providers = {"apple"},
+      .surfaces = imessage::apple_surfaces(),
+      .settings = {"imessage", "messages_in_icloud", "icloud_backup"},
+      .make = [] { return std::unique_ptr<Model>(new Pq3Model(false)); }};
   return info;
 }
 
 const ModelInfo& imessage_icloud_model_info() {
-  static const ModelInfo info{"imessage-icloud", "iMessage with iCloud Backup on for everyone: the key-escrow case",
-                              imessage::kEscrowDetails, [] { return std::unique_ptr<Model>(new Pq3Model(true)); }};
+  static const ModelInfo info{
+      .name = "imessage-icloud",
+      .summary = "iMessage with iCloud Backup on for everyone: the key-escrow case",
+      .details = imessage::kEscrowDetails,
+      .providers = {"apple"},
+      .surfaces = imessage::apple_surfaces(),
+      // iCloud Backup is on for every iPhone and iPad, whatever the setting.
+      .settings = {"imessage", "messages_in_icloud"},
+      .make = [] { return std::unique_ptr<Model>(new Pq3Model(true)); }};
   return info;
 }
 

@@ -21,6 +21,20 @@ void MessagesApp::register_openers(OpenerRegistry& registry) {
   platform::DeviceStorage::register_openers(registry);
 }
 
+const AttackSurface& imessage_surface() {
+  static const AttackSurface s{"imessage", "iMessage", {DeviceKind::kIphone, DeviceKind::kIpad, DeviceKind::kMac},
+                               "imessage"};
+  return s;
+}
+
+const AttackSurface& facetime_surface() {
+  static const AttackSurface s{"facetime", "FaceTime", {DeviceKind::kIphone, DeviceKind::kIpad, DeviceKind::kMac},
+                               "facetime"};
+  return s;
+}
+
+std::vector<AttackSurface> apple_surfaces() { return {imessage_surface(), facetime_surface()}; }
+
 std::string MessagesApp::plaintext_label(int message_id, const Message& m) {
   return fmt::format("the text of message {} ({} -> {})", message_id, m.from, fmt::join(m.to, ", "));
 }
@@ -38,7 +52,7 @@ void MessagesApp::provision_container(Context& ctx, const Party& p) {
   containers_.emplace(p.name, key);
   for (NodeId d : devices->second) {
     ctx.store(d, key);  // iCloud Keychain on the device
-    if (has_icloud_backup(ctx.world().node(d).device)) storage_.write(ctx, d, key, platform::Backup::kIncluded);
+    if (platform::has_icloud_backup(ctx.world().node(d).device)) storage_.write(ctx, d, key, platform::Backup::kIncluded);
   }
 }
 
@@ -48,7 +62,7 @@ void MessagesApp::provision(Context& ctx, const std::function<void(NodeId device
   for (const Party& p : ctx.scenario().parties) {
     for (NodeId d : w.devices_of(p.name)) {
       // iMessage is a switch of each device: one with it off registers nothing in IDS.
-      if (!is_apple(w.node(d).device) || !w.node(d).settings.imessage) continue;
+      if (!exposes(imessage_surface(), w.node(d).device, w.node(d).settings)) continue;
       make_keys(d);
       registered_[p.name].push_back(d);
     }

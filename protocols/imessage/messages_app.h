@@ -21,6 +21,14 @@
 
 namespace msgsim::imessage {
 
+// The attack surfaces of Apple's devices that the format names: iMessage
+// (on iPhones, iPads and Macs with iMessage on; the devices that register
+// in IDS) and FaceTime. Every iMessage model declares them (ModelInfo).
+const AttackSurface& imessage_surface();
+const AttackSurface& facetime_surface();
+// Both, for a registry row.
+std::vector<AttackSurface> apple_surfaces();
+
 class MessagesApp {
  public:
   // force_icloud_backup: every party backs up to iCloud (imessage-icloud).

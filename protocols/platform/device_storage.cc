@@ -56,6 +56,8 @@ DeviceStorage::~DeviceStorage() = default;
 DeviceStorage::DeviceStorage(DeviceStorage&&) noexcept = default;
 DeviceStorage& DeviceStorage::operator=(DeviceStorage&&) noexcept = default;
 
+bool has_icloud_backup(DeviceKind kind) { return kind == DeviceKind::kIphone || kind == DeviceKind::kIpad; }
+
 bool DeviceStorage::device_backs_up(const Context& ctx, NodeId device) const {
   const Node& d = ctx.world().node(device);
   return has_icloud_backup(d.device) && (impl_->force_backup || d.settings.icloud_backup);

@@ -27,6 +27,9 @@ namespace msgsim::platform {
 
 enum class Backup { kIncluded, kExcluded };
 
+// True for the devices iOS/iPadOS iCloud Backup covers: iPhones and iPads.
+bool has_icloud_backup(DeviceKind kind);
+
 struct FileHandle {
   NodeId device = 0;
   std::size_t index = 0;  // internal

@@ -35,10 +35,6 @@ constexpr Backup kSignalFiles = Backup::kExcluded;
 
 class SignalModel final : public Model {
  public:
-  std::string_view name() const override { return "signal"; }
-  // Apple is here because iPhones back up to iCloud (and Signal's files are
-  // not in that backup: the closure has to find that Apple reads nothing).
-  std::vector<std::string> providers() const override { return {"signal", "apple"}; }
 
   void register_openers(OpenerRegistry& registry) const override {
     signal::X3dhAgreement::register_openers(registry, signal::protocol());
@@ -112,9 +108,16 @@ std::unique_ptr<Model> make_signal_model() { return std::make_unique<SignalModel
 
 const ModelInfo& signal_model_info() {
   static const ModelInfo info{
-      "signal",
-      "Signal: X3DH + Double Ratchet per device, server queues ciphertext only, files excluded from iCloud Backup",
-      signal::kModelDetails, &make_signal_model};
+      .name = "signal",
+      .summary =
+          "Signal: X3DH + Double Ratchet per device, server queues ciphertext only, files excluded from iCloud Backup",
+      .details = signal::kModelDetails,
+      // Apple is here because iPhones back up to iCloud (and Signal's files
+      // are not in that backup: the closure has to find that Apple reads nothing).
+      .providers = {"signal", "apple"},
+      .surfaces = {},
+      .settings = {"icloud_backup"},
+      .make = &make_signal_model};
   return info;
 }
 

@@ -266,7 +266,7 @@ std::string describe_pos(const SourcePos& pos, const std::string& fallback_file)
 
 // Reads the scenario: a file, or standard input for "-".
 LoadResult load(const Io& io, const std::string& path) {
-  LoadOptions options{model_names()};
+  const LoadOptions options = load_options();
   if (path != "-") return load_scenario_file(path, options);
   // Read one byte past the limit so that the loader reports the size error.
   std::string text;
@@ -542,37 +542,6 @@ int cmd_validate(const std::vector<std::string>& args, const Io& io) {
 // ---------------------------------------------------------------------------
 // msgsim list
 
-// The adversary powers of the format page, for `list --details`. The loader
-// owns their validation; this is their one-paragraph documentation.
-struct PowerDoc {
-  PowerKind kind;
-  std::string_view fields;
-  std::string_view meaning;
-};
-constexpr PowerDoc kPowerDocs[] = {
-    {PowerKind::kCompel, "at, providers, via",
-     "Legal process: the adversary receives everything those providers store at `at` (default: the end of the "
-     "script) and every key they hold, escrowed keys included. `providers` defaults to every provider of the "
-     "adversary's country; a provider of another country is reached only through the legal path `via` names: "
-     "\"mlat\" (a mutual legal assistance request) or \"cloud-act\" (between countries with an agreement in "
-     "force: the US with GB and AU). Sources: docs/sources.md section 7."},
-    {PowerKind::kIntercept, "at, providers, via",
-     "From `at` (default 0) on, those providers (default: every provider of the adversary's country; `via` as "
-     "for compel) forward a copy of every transmission that passes through them: messages relayed, uploads as "
-     "they arrive. Never what they stored before `at`, never keys they hold for themselves: that takes compel."},
-    {PowerKind::kTap, "at",
-     "Passive capture, from `at` (default 0), of what crosses network links in the adversary's country, as it is "
-     "on the wire (transport encryption included)."},
-    {PowerKind::kExploit, "target, via, at, until",
-     "Zero-click compromise, through `via` (imessage, facetime, whatsapp), of every device of `target` that "
-     "exposes that surface (that device's own setting is on): the device's stored messages and the keys its "
-     "software can read at `at` (not those a Secure Enclave keeps), and all it handles until `until` (default: "
-     "the end)."},
-    {PowerKind::kSeize, "target, at",
-     "Physical access to the target's unlocked devices at `at`: what they store and the keys their software can "
-     "read at that moment (not those a Secure Enclave keeps), nothing after. Sources: docs/sources.md section 6."},
-};
-
 std::string setting_values(const SettingSpec& s) {
   switch (s.type) {
     case SettingType::kBool: return "true or false";
@@ -640,23 +609,39 @@ int cmd_list(const std::vector<std::string>& args, const Io& io) {
       rest.remove_prefix(br + 2);
       if (!rest.empty()) out << "\n";
     }
+    // What the model declares to the engine (its registry row).
+    std::vector<std::string> surfaces;
+    for (const AttackSurface& s : m.surfaces) surfaces.emplace_back(s.name);
+    const auto listed = [](const auto& names) {
+      return names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "));
+    };
+    out << "\n"
+        << wrap(fmt::format("Providers: {}. Attack surfaces: {}. Settings it reads: {}.", listed(m.providers),
+                            listed(surfaces), listed(m.settings)),
+                kWrapColumns, "  ");
   }
 
+  const std::vector<std::string> supported = supported_settings();
   out << "\nParty settings (keys of [[party]]; \"later\" ones are rejected for now):\n";
   out << wrap("A \"device\" setting may also be set on one device, as in devices = [\"iphone\", { kind = \"ipad\", "
               "icloud_backup = true }]; the party's value is its devices' default.",
               kWrapColumns, "  ");
   for (const auto& s : settings_table()) {
     out << fmt::format("  {} = {}  ({}){}{}\n", s.name, s.default_value, setting_values(s),
-                       s.scope == SettingScope::kDevice ? "  [device]" : "", s.supported ? "" : "  [later]");
+                       s.scope == SettingScope::kDevice ? "  [device]" : "",
+                       std::find(supported.begin(), supported.end(), s.name) != supported.end() ? "" : "  [later]");
     out << wrap(s.help, kWrapColumns, "      ");
   }
 
   out << "\nAdversary powers (powers = [{ power = \"...\", ... }] in [[adversary]]):\n";
-  for (const auto& p : kPowerDocs) {
-    out << fmt::format("  {}: {}\n", to_string(p.kind), p.fields);
+  for (const PowerInfo& p : powers()) {
+    out << fmt::format("  {}: {}\n", p.name, fmt::join(p.keys, ", "));
     out << wrap(p.meaning, kWrapColumns, "      ");
   }
+  std::vector<std::string> surfaces;
+  for (const AttackSurface& s : attack_surfaces()) surfaces.push_back(fmt::format("{} ({})", s.name, s.label));
+  out << wrap(fmt::format("Attack surfaces the models declare, for an exploit's `via`: {}.", fmt::join(surfaces, ", ")),
+              kWrapColumns, "  ");
 
   out << "\nBuilt-in providers (override the country with [[provider]]; default country US):\n";
   for (const auto& p : builtin_providers()) {

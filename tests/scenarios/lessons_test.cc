@@ -24,7 +24,7 @@ std::vector<std::string> lesson_files() {
 }
 
 Scenario load(const std::string& path) {
-  LoadResult r = load_scenario_file(path, LoadOptions{model_names()});
+  LoadResult r = load_scenario_file(path, load_options());
   if (auto* err = std::get_if<LoadError>(&r)) ADD_FAILURE() << err->format();
   return std::get<Scenario>(std::move(r));
 }

@@ -15,7 +15,7 @@ namespace {
 
 TEST(Secrets, NoKeyBytesInAnyReportFormat) {
   LoadResult loaded =
-      load_scenario_file(std::string(MSGSIM_SOURCE_DIR) + "/scenarios/article.toml", LoadOptions{model_names()});
+      load_scenario_file(std::string(MSGSIM_SOURCE_DIR) + "/scenarios/article.toml", load_options());
   ASSERT_TRUE(std::holds_alternative<Scenario>(loaded));
   const Scenario& s = std::get<Scenario>(loaded);
 

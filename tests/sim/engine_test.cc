@@ -138,15 +138,13 @@ TEST(RunScenario, AFailedHandOverStopsTheRun) {
 // A model that fails while it plays.
 class Failing final : public Model {
  public:
-  std::string_view name() const override { return "failing"; }
-  std::vector<std::string> providers() const override { return {}; }
   void register_openers(OpenerRegistry&) const override {}
   void provision(Context&) override {}
   void send(Context&, const Message& m) override {
     if (m.id == 2) throw std::runtime_error("failing: message 2");
   }
 };
-const ModelInfo kFailing{"failing", "fails", "fails", [] { return std::unique_ptr<Model>(new Failing()); }};
+const ModelInfo kFailing{"failing", "fails", "fails", {}, {}, {}, [] { return std::unique_ptr<Model>(new Failing()); }};
 
 // A model whose one artifact outlives its run: the text of message 1, made
 // once per process, stored on alice's device at the start and deleted from
@@ -160,8 +158,6 @@ class Sharing final : public Model {
     static const ArtifactPtr shared = make_plaintext("the text of message 1, shared", 1, "hi bob");
     return shared;
   }
-  std::string_view name() const override { return "sharing"; }
-  std::vector<std::string> providers() const override { return {}; }
   void register_openers(OpenerRegistry&) const override {}
   void provision(Context& ctx) override {
     const NodeId phone = ctx.world().devices_of("alice").front();
@@ -175,8 +171,8 @@ class Sharing final : public Model {
  private:
   bool key_first_;
 };
-const ModelInfo kSharing{"sharing", "shares", "shares", [] { return std::unique_ptr<Model>(new Sharing(false)); }};
-const ModelInfo kSharingAfterAKey{"sharing", "shares", "shares",
+const ModelInfo kSharing{"sharing", "shares", "shares", {}, {}, {}, [] { return std::unique_ptr<Model>(new Sharing(false)); }};
+const ModelInfo kSharingAfterAKey{"sharing", "shares", "shares", {}, {}, {},
                                   [] { return std::unique_ptr<Model>(new Sharing(true)); }};
 
 TEST(Evidence, AnArtifactTwoRunsShareIsNumberedAndDeletedByEachOnItsOwn) {

@@ -32,7 +32,7 @@ std::string generate(std::uint64_t parties, std::uint64_t messages, std::uint64_
 }
 
 Scenario load(const std::string& text) {
-  LoadResult result = load_scenario_text(text, "generated.toml", LoadOptions{model_names()});
+  LoadResult result = load_scenario_text(text, "generated.toml", load_options());
   if (const auto* error = std::get_if<LoadError>(&result)) {
     ADD_FAILURE() << error->format() << "\n" << text.substr(0, 2000);
     return Scenario{};
@@ -107,7 +107,7 @@ TEST(GenerateTest, CountsPartiesMessagesAndAdversaries) {
   ASSERT_NE(spyware, nullptr);
   ASSERT_EQ(spyware->powers.size(), 1u);
   EXPECT_EQ(spyware->powers[0].kind, PowerKind::kExploit);
-  EXPECT_EQ(spyware->powers[0].via, "imessage");
+  EXPECT_EQ(spyware->powers[0].via.name, "imessage");
   EXPECT_NE(s.find_party(spyware->powers[0].target), nullptr);
   EXPECT_GE(spyware->powers[0].at, 1);
   EXPECT_LE(spyware->powers[0].at, last_tick);

@@ -12,7 +12,7 @@
 namespace msgsim {
 namespace {
 
-const LoadOptions kOptions{{"imessage", "signal"}};
+const LoadOptions kOptions = testing::options_for({"imessage", "signal"});
 
 std::string error_of(std::string_view text) { return testing::error_of(text, kOptions); }
 

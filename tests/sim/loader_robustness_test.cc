@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "msgsim/loader.h"
+#include "tests/support/loading.h"
 
 namespace msgsim {
 namespace {
 
-const LoadOptions kOptions{{"imessage", "signal", "whatsapp"}};
+const LoadOptions kOptions = testing::options_for({"imessage", "signal", "whatsapp"});
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,12 +36,12 @@ struct Outcomes {
     try {
       result = load_scenario_text(text, "fuzz.toml", kOptions);
     } catch (...) {
-      ADD_FAILURE() << "exception escaped for input of " << text.size() << " bytes: " << testing::PrintToString(text);
+      ADD_FAILURE() << "exception escaped for input of " << text.size() << " bytes: " << ::testing::PrintToString(text);
       return;
     }
     if (const auto* error = std::get_if<LoadError>(&result)) {
       ++errors;
-      EXPECT_FALSE(error->message.empty()) << testing::PrintToString(text);
+      EXPECT_FALSE(error->message.empty()) << ::testing::PrintToString(text);
       EXPECT_EQ(error->pos.file, "fuzz.toml");
     } else {
       ++scenarios;

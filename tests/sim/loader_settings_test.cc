@@ -8,11 +8,12 @@
 
 #include "msgsim/loader.h"
 #include "msgsim/settings.h"
+#include "tests/support/loading.h"
 
 namespace msgsim {
 namespace {
 
-const LoadOptions kOptions{{"imessage"}};
+const LoadOptions kOptions = testing::options_for({"imessage"});
 
 TEST(SettingsTable, ListsEveryPartySettingOfTheContractInOrder) {
   std::vector<std::string> names;
@@ -22,11 +23,27 @@ TEST(SettingsTable, ListsEveryPartySettingOfTheContractInOrder) {
                                              "key_verification", "whatsapp_backup", "disappearing"}));
 }
 
-TEST(SettingsTable, OnlyTheSettingsOfThisVersionAreSupported) {
-  std::vector<std::string> supported;
-  for (const auto& spec : settings_table())
-    if (spec.supported) supported.emplace_back(spec.name);
-  EXPECT_EQ(supported, (std::vector<std::string>{"icloud_backup", "messages_in_icloud", "imessage", "facetime"}));
+bool is_supported(const SettingSpec& spec) {
+  return std::find(kOptions.settings.begin(), kOptions.settings.end(), spec.name) != kOptions.settings.end();
+}
+
+// Which settings this version implements is what the registered models
+// declare they read, and the settings that switch their attack surfaces.
+TEST(SettingsTable, TheSupportedSettingsAreThoseTheModelsRead) {
+  EXPECT_EQ(supported_settings(),
+            (std::vector<std::string>{"icloud_backup", "messages_in_icloud", "imessage", "facetime"}));
+  EXPECT_EQ(kOptions.settings, supported_settings());
+}
+
+// A model that reads a setting makes it supported: nothing in the loader
+// names it. (Adding a model that reads whatsapp_backup touches no sim/ file.)
+TEST(SettingsTable, ASettingIsSupportedOnceSomeModelReadsIt) {
+  const std::string text =
+      "title = \"t\"\nprotocols = [\"imessage\"]\n[[party]]\nname = \"a\"\nwhatsapp_backup = \"cloud\"\n";
+  EXPECT_NE(testing::error_of(text, kOptions).find("'whatsapp_backup' is not supported yet"), std::string::npos);
+  LoadOptions with = kOptions;
+  with.settings.emplace_back("whatsapp_backup");
+  EXPECT_EQ(testing::load_ok(text, with).parties.at(0).settings.whatsapp_backup, "cloud");
 }
 
 TEST(SettingsTable, DefaultsAreThoseOfPartySettings) {
@@ -65,7 +82,7 @@ TEST(SettingsTable, FindSettingByName) {
 // that one member and no other.
 TEST(SettingsTable, LoaderReadsEverySupportedSetting) {
   for (const auto& spec : settings_table()) {
-    if (!spec.supported) continue;
+    if (!is_supported(spec)) continue;
     SCOPED_TRACE(std::string(spec.name));
     ASSERT_EQ(spec.type, SettingType::kBool);  // update this test when another type becomes supported
     const bool flipped = spec.default_value != "true";
@@ -86,7 +103,7 @@ TEST(SettingsTable, LoaderReadsEverySupportedSetting) {
 
 TEST(SettingsTable, LoaderRejectsEveryLaterSetting) {
   for (const auto& spec : settings_table()) {
-    if (spec.supported) continue;
+    if (is_supported(spec)) continue;
     const std::string text = "title = \"t\"\nprotocols = [\"imessage\"]\n[[party]]\nname = \"a\"\n" +
                              std::string(spec.name) + " = " + std::string(spec.default_value) + "\n";
     const LoadResult result = load_scenario_text(text, "s.toml", kOptions);

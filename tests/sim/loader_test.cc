@@ -15,7 +15,7 @@
 namespace msgsim {
 namespace {
 
-const LoadOptions kOptions{{"imessage", "signal", "whatsapp"}};
+const LoadOptions kOptions = testing::options_for({"imessage", "signal", "whatsapp"});
 
 std::string data_dir() { return std::string(MSGSIM_SOURCE_DIR) + "/tests/data/loader"; }
 
@@ -97,11 +97,11 @@ TEST(LoaderTest, FullScenarioParsesEveryField) {
   EXPECT_EQ(nso.country, "US");
   ASSERT_EQ(nso.powers.size(), 4u);
   EXPECT_EQ(nso.powers[0].kind, PowerKind::kExploit);
-  EXPECT_EQ(nso.powers[0].via, "imessage");
+  EXPECT_EQ(nso.powers[0].via.name, "imessage");
   EXPECT_EQ(nso.powers[0].target, "bob");
   EXPECT_EQ(nso.powers[0].at, 2);
   EXPECT_EQ(nso.powers[0].until, kEndOfScript);
-  EXPECT_EQ(nso.powers[1].via, "facetime");
+  EXPECT_EQ(nso.powers[1].via.name, "facetime");
   EXPECT_EQ(nso.powers[1].target, "alice");
   EXPECT_EQ(nso.powers[1].at, 0);
   EXPECT_EQ(nso.powers[1].until, 4);
@@ -446,7 +446,7 @@ TEST(LoaderErrors, ADeviceTableTakesOnlyItsKindAndDeviceSettings) {
 TEST(LoaderTest, ADeviceKindMayAppearTwice) {
   const Scenario s = testing::load_ok(
       "title = \"t\"\nprotocols = [\"imessage\"]\n[[party]]\nname = \"bob\"\ndevices = [\"mac\", \"iphone\", \"mac\"]\n",
-      LoadOptions{{"imessage"}});
+      testing::options_for({"imessage"}));
   EXPECT_EQ(s.parties.at(0).device_kinds(),
             (std::vector<DeviceKind>{DeviceKind::kMac, DeviceKind::kIphone, DeviceKind::kMac}));
 }

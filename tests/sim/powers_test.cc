@@ -7,6 +7,7 @@
 
 #include "msgsim/engine.h"
 #include "protocols/imessage/imessage.h"
+#include "protocols/registry.h"
 #include "tests/support/scenario_builder.h"
 
 namespace msgsim {
@@ -105,6 +106,59 @@ TEST(Compel, AForeignProviderIsReachedThroughTheLegalPathNamed) {
                                          "mutual legal assistance request to the US authorities (at the end)"),
             std::string::npos)
       << chain(r, 1, "fr-judge");
+}
+
+}  // namespace
+}  // namespace msgsim
+
+namespace msgsim {
+namespace {
+
+// The engine finds an exploit's devices from the surface's declaration
+// alone, whatever its name: a surface only Android phones run, switched by
+// no setting, reaches bob's Android phone and not his iPhone.
+TEST(Exploit, ReachesTheDevicesTheSurfaceDeclarationNames) {
+  Scenario s = testing::conversation({"signal"});
+  s.parties[1] = testing::party("bob", {DeviceKind::kIphone, DeviceKind::kAndroid});
+  Power exploit = testing::power(PowerKind::kExploit, 0, "bob");
+  exploit.via = AttackSurface{"toy", "Toy Messenger", {DeviceKind::kAndroid}, ""};
+  s.adversaries = {testing::adversary("vendor", "US", {exploit})};
+  Simulation sim(s, *find_model("signal"), make_seeded_rng(1, "signal"));
+  sim.run();
+  const ProtocolResult r = sim.close();
+  for (int m = 1; m <= 3; ++m) {
+    const auto cell = r.find(m, "vendor");
+    ASSERT_TRUE(cell && cell->readable) << "message " << m;
+    EXPECT_NE(fmt::format("{}", fmt::join(cell->how, "\n")).find("bob's Android phone by vendor's exploit via toy"),
+              std::string::npos)
+        << fmt::format("{}", fmt::join(cell->how, "\n"));
+    EXPECT_EQ(fmt::format("{}", fmt::join(cell->how, "\n")).find("iPhone by vendor"), std::string::npos);
+  }
+  // Declared to run on iPhones only, the same exploit finds bob's iPhone.
+  exploit.via.kinds = {DeviceKind::kIphone};
+  s.adversaries = {testing::adversary("vendor", "US", {exploit})};
+  Simulation on_iphone(s, *find_model("signal"), make_seeded_rng(1, "signal"));
+  on_iphone.run();
+  const auto cell = on_iphone.close().find(1, "vendor");
+  ASSERT_TRUE(cell && cell->readable);
+  EXPECT_NE(fmt::format("{}", fmt::join(cell->how, "\n")).find("bob's iPhone by vendor's exploit via toy"),
+            std::string::npos);
+}
+
+// A surface switched by a setting is exposed only where that device's
+// setting is on: the note names the surface by its declared label.
+TEST(Exploit, ASurfaceSwitchedOffEverywhereGetsNothingAndANoteWithItsLabel) {
+  Scenario s = testing::conversation({"signal"});
+  Power exploit = testing::power(PowerKind::kExploit, 0, "bob");
+  exploit.via = AttackSurface{"toy", "Toy Messenger", {DeviceKind::kIphone}, "facetime"};
+  s.parties[1].settings.facetime = false;
+  s.adversaries = {testing::adversary("vendor", "US", {exploit})};
+  Simulation sim(s, *find_model("signal"), make_seeded_rng(1, "signal"));
+  sim.run();
+  const ProtocolResult r = sim.close();
+  EXPECT_EQ(testing::readers(r, 1), (std::vector<std::string>{"alice", "bob"}));
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_NE(r.notes[0].find("Toy Messenger is switched off or absent on every device"), std::string::npos) << r.notes[0];
 }
 
 }  // namespace

@@ -4,12 +4,22 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "msgsim/loader.h"
+#include "protocols/registry.h"
 
 namespace msgsim::testing {
+
+// The registry's options (surfaces, supported settings), with `protocols`
+// as the known protocol names.
+inline LoadOptions options_for(std::vector<std::string> protocols) {
+  LoadOptions options = load_options();
+  options.known_protocols = std::move(protocols);
+  return options;
+}
 
 // The formatted error for `text` loaded as "s.toml", or "OK".
 inline std::string error_of(std::string_view text, const LoadOptions& options) {

@@ -1,11 +1,14 @@
 // tests/support: building scenarios in code, for engine and model tests.
 #pragma once
 
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "msgsim/engine.h"
 #include "msgsim/scenario.h"
+#include "protocols/registry.h"
 
 namespace msgsim::testing {
 
@@ -29,12 +32,20 @@ inline Message message(int id, std::int64_t at, std::string from, std::string to
   return m;
 }
 
-inline Power power(PowerKind kind, std::int64_t at, std::string target = "", std::string via = "") {
+// The attack surface a registered model declares under `name` ("imessage"),
+// as the loader resolves an exploit's `via`.
+inline AttackSurface surface(std::string_view name) {
+  for (const AttackSurface& s : attack_surfaces())
+    if (s.name == name) return s;
+  throw std::invalid_argument("no model declares attack surface " + std::string(name));
+}
+
+inline Power power(PowerKind kind, std::int64_t at, std::string target = "", std::string_view via = "") {
   Power p;
   p.kind = kind;
   p.at = at;
   p.target = std::move(target);
-  p.via = std::move(via);
+  if (!via.empty()) p.via = surface(via);
   return p;
 }
 

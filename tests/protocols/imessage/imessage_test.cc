@@ -403,8 +403,6 @@ class SignatureProbe final : public Model {
     static std::vector<bool> r;
     return r;
   }
-  std::string_view name() const override { return "imessage"; }
-  std::vector<std::string> providers() const override { return {"apple"}; }
   void register_openers(OpenerRegistry& registry) const override { imessage::Pq3Agreement::register_openers(registry); }
   void provision(Context& ctx) override {
     for (const Party& p : ctx.scenario().parties)
@@ -426,7 +424,11 @@ class SignatureProbe final : public Model {
 };
 
 TEST(IMessagePq3, TheReceivingDeviceRefusesACopyNotSignedByTheSendersRegisteredKey) {
-  static const ModelInfo probe{"imessage", "", "", [] { return std::unique_ptr<Model>(new SignatureProbe); }};
+  static const ModelInfo probe = [] {
+    ModelInfo row = imessage_model_info();
+    row.make = [] { return std::unique_ptr<Model>(new SignatureProbe); };
+    return row;
+  }();
   SignatureProbe::results().clear();
   simulate(conversation({"imessage"}), probe);
   EXPECT_EQ(SignatureProbe::results(), (std::vector<bool>{true, false, false, true, false, false, true, false, false}));

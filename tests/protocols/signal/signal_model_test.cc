@@ -13,6 +13,7 @@
 #include "protocols/signal/model_details.h"
 #include "protocols/signal/x3dh_agreement.h"
 #include "tests/protocols/model_docs.h"
+#include "tests/support/scenario_builder.h"
 
 namespace msgsim {
 namespace {
@@ -196,8 +197,6 @@ std::map<std::string, int>& opener_calls() {
 template <bool no_reuse>
 class Instrumented final : public Model {
  public:
-  std::string_view name() const override { return inner_->name(); }
-  std::vector<std::string> providers() const override { return inner_->providers(); }
   void register_openers(OpenerRegistry& registry) const override {
     OpenerRegistry plain;
     inner_->register_openers(plain);
@@ -224,7 +223,11 @@ class Instrumented final : public Model {
   }
 
   static const ModelInfo& info() {
-    static const ModelInfo i{"signal", "", "", [] { return std::unique_ptr<Model>(new Instrumented); }};
+    static const ModelInfo i = [] {
+      ModelInfo row = signal_model_info();
+      row.make = [] { return std::unique_ptr<Model>(new Instrumented); };
+      return row;
+    }();
     return i;
   }
 
@@ -309,7 +312,7 @@ TEST(SignalModel, ReusingTheDevicesOpeningsChangesNoReadingAndNoExplanation) {
   sc.messages.push_back(message(10, "bob", "carol"));
   sc.messages.back().at = 10;
   Power exploit = power(PowerKind::kExploit, 3, "alice");
-  exploit.via = "imessage";
+  exploit.via = testing::surface("imessage");
   exploit.until = 6;
   sc.adversaries = {adversary("police", {power(PowerKind::kSeize, 4, "bob"), power(PowerKind::kIntercept, 0)}),
                     adversary("spyware", {exploit})};
