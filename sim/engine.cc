@@ -1,28 +1,23 @@
-// The engine: the timeline, the evidence journals, the adversaries'
-// observers, and the runner that ties a scenario to the models. The closure
-// (who opens what) is in closure.cc.
+// The engine: one protocol played over the world, its timeline, the
+// evidence journals and the adversaries' observers, and the closing pass
+// that hands each actor's evidence to the closure (closure.cc: who opens
+// what). The runner (runner.cc) schedules several protocols on threads.
 #include "msgsim/engine.h"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <deque>
-#include <exception>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
-#include <mutex>
-#include <optional>
-#include <thread>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "closing.h"
 #include "closure.h"
 #include "msgsim/world.h"
 
@@ -82,124 +77,18 @@ struct Observer {
 
 std::string tick_text(std::int64_t t) { return fmt::format("t={}", t); }
 
-// A protocol's grid with nothing readable yet: one column per actor.
+}  // namespace
+
 ProtocolResult empty_grid(std::string_view protocol, std::size_t messages, const std::vector<Actor>& actors) {
   std::vector<std::string> names;
   for (const Actor& a : actors) names.push_back(a.name);
   return ProtocolResult(std::string(protocol), messages, std::move(names));
 }
 
-// From how many messages a scenario's protocols play one at a time. A play
-// holds its protocol's whole evidence, which grows with the messages: two
-// plays side by side need twice the memory of one, and above this size that
-// is what keeps a run within the memory targets (docs/performance.md).
-// Below it the memory is small, and the time saved by playing side by side
-// is worth it.
-constexpr std::size_t kMessagesForOnePlayAtATime = 20'000;
+namespace {
 
-// The run's tasks, done by a fixed number of threads. Tasks are taken kOutput
-// first (freeing a closed protocol's evidence; writing results already
-// final, which frees them), then kFirst, then kLater; and a kLater task
-// starts only once no kFirst task is queued or running: a protocol's
-// closures all end before another play starts, and at most `later_at_once`
-// kLater tasks run together. A kOutput task holds back nothing: a play may
-// start while it runs. The first exception stops the work and is rethrown
-// by run().
-class WorkQueue {
- public:
-  enum Priority { kOutput, kFirst, kLater };
-
-  explicit WorkQueue(std::size_t later_at_once) : later_at_once_(std::max<std::size_t>(1, later_at_once)) {}
-
-  void push(Priority p, std::function<void()> task) {
-    std::lock_guard lock(mutex_);
-    queues_[p].push_back(std::move(task));
-    ready_.notify_one();
-  }
-
-  void run(unsigned threads) {
-    std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back([this] { work(); });
-    work();
-    for (auto& h : helpers) h.join();
-    if (failure_) std::rethrow_exception(failure_);
-  }
-
- private:
-  // The queue to take from, if a task can start.
-  std::optional<Priority> next() const {
-    if (!queues_[kOutput].empty()) return kOutput;
-    if (!queues_[kFirst].empty()) return kFirst;
-    if (!queues_[kLater].empty() && busy_first_ == 0 && busy_later_ < later_at_once_) return kLater;
-    return std::nullopt;
-  }
-
-  void work() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      ready_.wait(lock, [this] { return next() || busy_ == 0; });
-      const std::optional<Priority> from = next();
-      if (!from) {
-        ready_.notify_all();  // nothing to start and nobody working: everyone stops
-        return;
-      }
-      const bool first = *from == kFirst;
-      const bool later = *from == kLater;
-      std::function<void()> task = std::move(queues_[*from].front());
-      queues_[*from].pop_front();
-      ++busy_;
-      if (first) ++busy_first_;
-      if (later) ++busy_later_;
-      lock.unlock();
-      try {
-        task();
-      } catch (...) {
-        lock.lock();
-        if (!failure_) failure_ = std::current_exception();
-        for (auto& q : queues_) q.clear();
-        lock.unlock();
-      }
-      lock.lock();
-      --busy_;
-      if (first) --busy_first_;
-      if (later) --busy_later_;
-      ready_.notify_all();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::array<std::deque<std::function<void()>>, 3> queues_;  // by Priority
-  std::size_t busy_ = 0;        // tasks running
-  std::size_t busy_first_ = 0;  // of them, kFirst ones
-  std::size_t busy_later_ = 0;  // of them, kLater ones
-  const std::size_t later_at_once_;
-  std::exception_ptr failure_;
-};
 
 }  // namespace
-
-// After a large free. glibc keeps freed memory in the arena of the thread
-// that allocated it unless asked to give it back, and the next play, on
-// another thread's arena, cannot reuse it: the process would only grow (at
-// 100,000 generated messages, -j 2, without the call after a hand-over:
-// 1,252 and 1,305 MiB instead of 935-945 MiB).
-// Not under a sanitizer: it replaces the allocator, glibc's heap is never
-// set up, and two threads trimming it first at once race in glibc's lazy
-// set-up (an AddressSanitizer build crashed there, reading address 0x8).
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MSGSIM_SANITIZED_ALLOCATOR 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MSGSIM_SANITIZED_ALLOCATOR 1
-#endif
-static void give_back_memory() {
-#if defined(__GLIBC__) && !defined(MSGSIM_SANITIZED_ALLOCATOR)
-  malloc_trim(0);
-#endif
-}
 
 // A tag per run, never 0 (0 marks an artifact no run has numbered yet).
 static std::uint64_t next_run_tag() {
@@ -584,11 +473,10 @@ ProtocolResult Simulation::close(const std::vector<Actor>* columns) const {
   const std::vector<Actor>& actors = columns != nullptr ? *columns : impl_->actor_list;
   ProtocolResult result = empty_grid(impl_->info.name, impl_->sc.messages.size(), actors);
   result.notes = notes();
-  // A fresh cache per close() (evidence may have been erased since the last
-  // one), backed by the openings the devices did during the run.
-  const auto cache = opening_cache();
+  // A fresh pass per close() (evidence may have been erased since the last one).
+  ClosingPass pass(*this);
   for (std::size_t column = 0; column < actors.size(); ++column)
-    result.copy_column(column, close_one(actors[column], *cache), 0);
+    result.copy_column(column, pass.close(actors[column]), 0);
   return result;
 }
 
@@ -598,20 +486,20 @@ std::vector<std::string> Simulation::notes() const {
   return out;
 }
 
-std::unique_ptr<OpeningCache> Simulation::opening_cache() const {
-  return std::make_unique<OpeningCache>(&impl_->cache);
-}
+// The pass's cache is backed by the openings the devices did during the run.
+ClosingPass::ClosingPass(const Simulation& sim) : sim_(sim), shared_(&sim.impl_->cache) {}
 
-ProtocolResult Simulation::close_one(const Actor& actor, OpeningCache& shared) const {
-  ProtocolResult result(std::string(impl_->info.name), impl_->sc.messages.size(), {actor.name});
+ProtocolResult ClosingPass::close(const Actor& actor) {
+  const Simulation::Impl& run = *sim_.impl_;
+  ProtocolResult result(std::string(run.info.name), run.sc.messages.size(), {actor.name});
   // What a party opens is its own devices' evidence, which at most the one
   // adversary who seized or exploited that device shares: a party reads the
   // shared openings but keeps its own to itself, and they go with it.
-  OpeningCache own(&shared, /*keep_failures=*/false);
-  Closure c(impl_->openers, actor.kind == ActorKind::kParty ? own : shared, &impl_->cache);
-  impl_->initial(actor, [&c](Capture cap) { c.add(std::move(cap)); });
+  OpeningCache own(&shared_, /*keep_failures=*/false);
+  Closure c(run.openers, actor.kind == ActorKind::kParty ? own : shared_, &run.cache);
+  run.initial(actor, [&c](Capture cap) { c.add(std::move(cap)); });
   c.run();
-  c.record(impl_->sc, 0, result);
+  c.record(run.sc, 0, result);
   return result;
 }
 
@@ -633,180 +521,6 @@ std::vector<Actor> scenario_actors(const Scenario& scenario, const std::vector<c
   for (const Adversary& a : scenario.adversaries)
     out.push_back({a.name, a.label.empty() ? a.name : a.label, ActorKind::kAdversary, a.country});
   return out;
-}
-
-Report run_scenario(const Scenario& scenario, const RunOptions& options,
-                    const std::function<const ModelInfo*(std::string_view)>& find_model) {
-  Report report;
-  report.title = scenario.title;
-  report.description = scenario.description;
-  report.seed = options.seed ? options.seed : scenario.seed;
-  report.messages = scenario.messages;
-  std::vector<const ModelInfo*> models;
-  for (const std::string& name : scenario.protocols) {
-    if (!options.only_protocols.empty() &&
-        std::find(options.only_protocols.begin(), options.only_protocols.end(), name) == options.only_protocols.end())
-      continue;
-    const ModelInfo* m = find_model(name);
-    if (m == nullptr) throw std::invalid_argument("unknown protocol " + name);
-    models.push_back(m);
-    report.protocols.push_back(name);
-  }
-  report.actors = scenario_actors(scenario, models);
-  report.results.resize(models.size());
-
-  // Progress, shared by the workers.
-  const std::size_t to_play = models.size() * scenario.messages.size();
-  const std::size_t to_close = models.size() * report.actors.size();
-  std::atomic<std::size_t> played{0}, closed{0};
-  const std::size_t step = std::max<std::size_t>(1, to_play / 200);
-  auto report_progress = [&](bool force) {
-    const std::size_t p = played.load();
-    if (options.progress && (force || p % step == 0)) options.progress({p, to_play, closed.load(), to_close});
-  };
-
-  // Each protocol has its own world, its own random stream and its own slot;
-  // its actors' closures are independent of one another.
-  struct ProtocolRun {
-    std::unique_ptr<Simulation> sim;
-    std::unique_ptr<OpeningCache> cache;
-    std::mutex result_mutex;
-    ProtocolResult result;  // the grid; each actor's column is copied in as soon as it is closed
-    std::atomic<std::size_t> left{0};
-  };
-  std::vector<ProtocolRun> runs(models.size());
-  const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  // Each play holds its protocol's whole evidence until its closures end:
-  // for a large scenario, plays go one at a time, so that the memory a run
-  // needs is that of its largest protocol rather than of `jobs` of them
-  // (the threads then share each protocol's closures). For a small one
-  // they go side by side, one per thread.
-  WorkQueue work(options.plays_at_once != 0                                 ? options.plays_at_once
-                 : scenario.messages.size() > kMessagesForOnePlayAtATime ? 1
-                                                                         : jobs);
-
-  // Protocols closed (`final`), and how many, in order, went to
-  // on_protocol_final (`handed_over`, read and written by one hand_over at
-  // a time).
-  std::mutex final_mutex, output_mutex;
-  std::vector<bool> final(models.size(), false);
-  std::size_t handed_over = 0;
-  auto next_to_hand_over = [&]() -> std::optional<std::size_t> {
-    std::lock_guard lock(final_mutex);
-    if (handed_over < final.size() && final[handed_over]) return handed_over;
-    return std::nullopt;
-  };
-  // Hands every protocol now final, in order, to on_protocol_final; nothing
-  // more once a hand-over failed (the run is stopping, with its error).
-  bool hand_over_failed = false;  // guarded by output_mutex
-  auto hand_over = [&] {
-    std::lock_guard lock(output_mutex);
-    while (const std::optional<std::size_t> i = hand_over_failed ? std::nullopt : next_to_hand_over()) {
-      try {
-        options.on_protocol_final(report, *i);
-      } catch (...) {
-        hand_over_failed = true;
-        throw;
-      }
-      report.results[*i].release_chains();
-      give_back_memory();
-      std::lock_guard done(final_mutex);
-      ++handed_over;
-    }
-  };
-
-  // After the protocol's last closure its evidence goes and its results,
-  // now final, go out, each as a kOutput task: the next play need not wait
-  // for either (writing a protocol's results takes seconds at scale, and so
-  // does freeing its evidence), but with one thread both come before it.
-  auto finish = [&](std::size_t i) {
-    ProtocolRun& run = runs[i];
-    run.result.notes = run.sim->notes();
-    report.results[i] = std::move(run.result);
-    work.push(WorkQueue::kOutput, [&run] {
-      run.cache.reset();
-      run.sim.reset();
-      give_back_memory();
-    });
-    if (options.on_protocol_final) {
-      {
-        std::lock_guard lock(final_mutex);
-        final[i] = true;
-      }
-      work.push(WorkQueue::kOutput, hand_over);
-    }
-  };
-
-  auto close_actor = [&](std::size_t i, std::size_t a) {
-    ProtocolRun& run = runs[i];
-    const ProtocolResult column = run.sim->close_one(report.actors[a], *run.cache);
-    {
-      // Whatever the order the columns arrive in, the grid is the same: a
-      // column's place is its actor's, and chains are text.
-      std::lock_guard lock(run.result_mutex);
-      run.result.copy_column(a, column, 0);
-    }
-    ++closed;
-    report_progress(true);
-    if (--run.left == 0) finish(i);
-  };
-
-  // A protocol's closures go before any play still waiting, and a waiting
-  // play starts only once every closure has ended: the first plays start
-  // together, one per thread (one alone in a large scenario), and the
-  // protocols played are closed (their results handed to be written) before
-  // another play starts. A task of its
-  // own then frees the evidence while the next play starts on another
-  // thread (with one thread, before it): no more protocols' evidence is in
-  // memory at once than there are threads, one of them going. (Letting plays
-  // go first wins little time: at 100,000 generated messages, -j 2, 99 s and
-  // 1.9 GB against 102 s and 1.4 GB this way, before the evidence shrank.
-  // Making the next play wait for the freeing too was slower at 100,000:
-  // 68.8-91.4 s, mean 80.6, against 67.8-83.1 s, mean 75.3, the same peak.)
-
-  auto play = [&](std::size_t i) {
-    const ModelInfo* m = models[i];
-    ProtocolRun& run = runs[i];
-    auto rng = report.seed ? make_seeded_rng(*report.seed, m->name) : make_system_rng();
-    run.sim = std::make_unique<Simulation>(scenario, *m, std::move(rng));
-    run.sim->run([&] {
-      ++played;
-      report_progress(false);
-    });
-    run.cache = run.sim->opening_cache();
-    // Columns are the report's actors, which may include providers this
-    // protocol does not use: nothing reaches them, so they read nothing.
-    run.result = empty_grid(m->name, scenario.messages.size(), report.actors);
-    run.left = report.actors.size();
-    if (report.actors.empty()) finish(i);
-    // Adversaries and providers first: they hold the most evidence, and the
-    // longest tasks should start early.
-    for (std::size_t a = report.actors.size(); a-- > 0;) work.push(WorkQueue::kFirst, [&, i, a] { close_actor(i, a); });
-  };
-
-  for (std::size_t i = 0; i < models.size(); ++i) work.push(WorkQueue::kLater, [&, i] { play(i); });
-  work.run(jobs);
-  report_progress(true);
-
-  for (const Expectation& e : scenario.expectations) {
-    for (const ProtocolResult& r : report.results) {
-      if (e.protocol && *e.protocol != r.protocol) continue;
-      for (const Message& msg : scenario.messages) {
-        if (e.message && *e.message != msg.id) continue;
-        ExpectationResult er;
-        er.protocol = r.protocol;
-        er.message = msg.id;
-        er.expected = e.readable_by;
-        std::sort(er.expected.begin(), er.expected.end());
-        er.actual = r.readers(msg.id);
-        std::sort(er.actual.begin(), er.actual.end());
-        er.ok = er.expected == er.actual;
-        er.pos = e.pos;
-        report.expectations.push_back(std::move(er));
-      }
-    }
-  }
-  return report;
 }
 
 }  // namespace msgsim

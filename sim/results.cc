@@ -227,4 +227,27 @@ bool Report::all_expectations_hold() const {
   return std::all_of(expectations.begin(), expectations.end(), [](const auto& e) { return e.ok; });
 }
 
+std::vector<ExpectationResult> check_expectations(const Scenario& scenario, std::span<const ProtocolResult> results) {
+  std::vector<ExpectationResult> out;
+  for (const Expectation& e : scenario.expectations) {
+    for (const ProtocolResult& r : results) {
+      if (e.protocol && *e.protocol != r.protocol) continue;
+      for (const Message& msg : scenario.messages) {
+        if (e.message && *e.message != msg.id) continue;
+        ExpectationResult er;
+        er.protocol = r.protocol;
+        er.message = msg.id;
+        er.expected = e.readable_by;
+        std::sort(er.expected.begin(), er.expected.end());
+        er.actual = r.readers(msg.id);
+        std::sort(er.actual.begin(), er.actual.end());
+        er.ok = er.expected == er.actual;
+        er.pos = e.pos;
+        out.push_back(std::move(er));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace msgsim

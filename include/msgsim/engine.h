@@ -22,8 +22,6 @@
 
 namespace msgsim {
 
-class OpeningCache;  // sim/closure.h
-
 class Simulation {
  public:
   // `rng` supplies every random byte of this run.
@@ -47,12 +45,6 @@ class Simulation {
   // else actors().
   ProtocolResult close(const std::vector<Actor>* columns = nullptr) const;
 
-  // The same, one actor at a time, for a runner that closes several actors
-  // at once on several threads: `shared` holds the openings of this closing
-  // pass (make one with opening_cache(); it is thread-safe). The result has
-  // one column, `actor`.
-  ProtocolResult close_one(const Actor& actor, OpeningCache& shared) const;
-  std::unique_ptr<OpeningCache> opening_cache() const;
   // What the run wants the reader to know, sorted.
   std::vector<std::string> notes() const;
 
@@ -60,6 +52,7 @@ class Simulation {
   const std::vector<Actor>& actors() const;
 
  private:
+  friend class ClosingPass;  // the runner's closing of one actor at a time (sim/closing.h)
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

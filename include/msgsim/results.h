@@ -159,6 +159,11 @@ struct ExpectationResult {
   SourcePos pos;
 };
 
+// Each expectation of `scenario` against `results` (in the scenario's
+// protocol order; an expectation naming a protocol not among them checks
+// nothing): one result per (expectation, protocol, message) it covers.
+std::vector<ExpectationResult> check_expectations(const Scenario& scenario, std::span<const ProtocolResult> results);
+
 struct Report {
   std::string title;
   std::string description;
