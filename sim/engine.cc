@@ -19,6 +19,7 @@
 
 #include "closing.h"
 #include "closure.h"
+#include "numbering.h"
 #include "msgsim/world.h"
 
 namespace msgsim {
@@ -113,7 +114,7 @@ struct Simulation::Impl final : Context {
   // Evidence. Each artifact gets a sequence number on first sight so that
   // every iteration is in a deterministic order; `artifacts` keeps them, by
   // number, for the journals and captures.
-  // The number is kept in the artifact itself (Artifact::engine_number,
+  // The number is kept in the artifact itself (engine_number(), sim/numbering.h,
   // tagged with this run); `seq` is only for an artifact some other run
   // numbered first (a model never shares one, but nothing forbids it).
   const std::uint64_t tag = next_run_tag();
@@ -182,7 +183,7 @@ struct Simulation::Impl final : Context {
       throw std::length_error("more than 4 billion artifacts in one run");
     const auto next = static_cast<std::uint32_t>(artifacts.size());
     std::uint64_t seen = 0;
-    if (a->engine_number.compare_exchange_strong(seen, tag << 32 | next)) {
+    if (engine_number(*a).compare_exchange_strong(seen, tag << 32 | next)) {
       artifacts.push_back(a);
       return next;
     }
@@ -194,7 +195,7 @@ struct Simulation::Impl final : Context {
 
   // The number this run gave `a`, if it has seen it.
   std::optional<std::uint32_t> number_of(const Artifact& a) const {
-    const std::uint64_t seen = a.engine_number.load();
+    const std::uint64_t seen = engine_number(a).load();
     if (seen != 0 && seen >> 32 == tag) return static_cast<std::uint32_t>(seen);
     if (const auto it = seq.find(&a); it != seq.end()) return it->second;
     return std::nullopt;

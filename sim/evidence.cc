@@ -1,7 +1,9 @@
 #include "msgsim/evidence.h"
 
+#include "numbering.h"
 #include "phrases.h"
 
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <ostream>
@@ -168,8 +170,15 @@ const std::string& interned(std::string_view type) {
 
 TypeName::TypeName(std::string_view name) : name_(&interned(name)) {}
 
+
+ArtifactPtr make_artifact(const std::function<void(Artifact&)>& fill) {
+  auto a = std::make_shared<Numbered>();
+  fill(*a);
+  return a;
+}
+
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data) {
-  auto a = std::make_shared<Artifact>();
+  auto a = std::make_shared<Numbered>();
   a->kind = ArtifactKind::kKey;
   a->type = TypeName(type);
   a->label = std::move(label);
@@ -181,7 +190,7 @@ ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes s
 
 ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes ciphertext) {
   if (needs.empty()) throw std::invalid_argument("make_sealed: a sealed artifact needs at least one key");
-  auto a = std::make_shared<Artifact>();
+  auto a = std::make_shared<Numbered>();
   a->kind = ArtifactKind::kSealed;
   a->type = TypeName(type);
   a->label = std::move(label);
@@ -191,7 +200,7 @@ ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes 
 }
 
 ArtifactPtr make_plaintext(Label label, int message_id, std::string text) {
-  auto a = std::make_shared<Artifact>();
+  auto a = std::make_shared<Numbered>();
   a->kind = ArtifactKind::kPlaintext;
   a->type = TypeName("plaintext");
   a->label = std::move(label);

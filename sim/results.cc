@@ -1,10 +1,11 @@
 #include "msgsim/results.h"
 
-#include "phrases.h"
+#include "chain_book.h"
 
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -19,89 +20,35 @@ const char* to_string(ActorKind k) {
   return "?";
 }
 
-// ---- ChainBook ------------------------------------------------------------
+// ---- ProtocolResult ---------------------------------------------------------
 
-ChainBook::ChainBook(const ChainBook& other) : line_ids_(other.line_ids_), starts_(other.starts_) {
-  // The views point into the other book's blocks: copy the tokens into ours,
-  // in line-number order, so that every number keeps its line.
-  for (std::string_view tokens : other.text_) intern(tokens);
-}
+static_assert(std::is_same_v<ChainBook::ChainId, std::uint32_t>);
 
-ChainBook& ChainBook::operator=(const ChainBook& other) {
-  if (this != &other) *this = ChainBook(other);
+ProtocolResult::ProtocolResult() = default;
+ProtocolResult::~ProtocolResult() = default;
+ProtocolResult::ProtocolResult(ProtocolResult&& other) noexcept = default;
+ProtocolResult& ProtocolResult::operator=(ProtocolResult&& other) noexcept = default;
+
+ProtocolResult::ProtocolResult(const ProtocolResult& other)
+    : protocol(other.protocol),
+      notes(other.notes),
+      messages_(other.messages_),
+      actors_(other.actors_),
+      columns_(other.columns_),
+      chains_(other.chains_ ? std::make_unique<ChainBook>(*other.chains_) : nullptr),
+      chains_released_(other.chains_released_) {}
+
+ProtocolResult& ProtocolResult::operator=(const ProtocolResult& other) {
+  if (this != &other) *this = ProtocolResult(other);
   return *this;
 }
 
-std::string_view ChainBook::keep(std::string_view tokens) {
-  if (blocks_.empty() || tokens.size() > block_capacity_ - block_used_) {
-    // Blocks double from 4 KiB (a book of one actor's column is small) to
-    // 1 MiB; a line longer than that gets a block of its own.
-    block_capacity_ = std::max(std::min(kBlockSize, std::max<std::size_t>(4096, block_capacity_ * 2)), tokens.size());
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_capacity_));
-    block_used_ = 0;
-  }
-  char* at = blocks_.back().get() + block_used_;
-  std::copy(tokens.begin(), tokens.end(), at);
-  block_used_ += tokens.size();
-  return {at, tokens.size()};
+ChainBook& ProtocolResult::book() {
+  if (!chains_) chains_ = std::make_unique<ChainBook>();
+  return *chains_;
 }
 
-std::size_t ChainBook::slot_of(std::string_view tokens, std::size_t h) const {
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = h & mask;; i = (i + 1) & mask)
-    if (slots_[i] == kEmpty || text_[slots_[i]] == tokens) return i;
-}
-
-void ChainBook::grow_index() {
-  std::vector<std::uint32_t> old(std::max<std::size_t>(64, slots_.size() * 2), kEmpty);
-  old.swap(slots_);
-  for (std::uint32_t id : old)
-    if (id != kEmpty) slots_[slot_of(text_[id], std::hash<std::string_view>{}(text_[id]))] = id;
-}
-
-std::uint32_t ChainBook::intern(std::string_view tokens) {
-  // Load at most one half: probes stay short.
-  if ((text_.size() + 1) * 2 > slots_.size()) grow_index();
-  const std::size_t slot = slot_of(tokens, std::hash<std::string_view>{}(tokens));
-  if (slots_[slot] != kEmpty) return slots_[slot];
-  if (text_.size() >= kEmpty) throw std::length_error("too many distinct lines");
-  const auto id = static_cast<std::uint32_t>(text_.size());
-  text_.push_back(keep(tokens));
-  slots_[slot] = id;
-  return id;
-}
-
-ChainBook::ChainId ChainBook::end_chain() {
-  if (line_ids_.size() >= std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many chain lines");
-  starts_.push_back(static_cast<std::uint32_t>(line_ids_.size()));
-  return static_cast<ChainId>(size() - 1);
-}
-
-ChainBook::ChainId ChainBook::add(std::span<const std::string> lines) {
-  // Equal lines have equal tokens (phrases.h): the index compares tokens.
-  std::string tokens;
-  for (const std::string& line : lines) {
-    tokens.clear();
-    phrases::encode(line, tokens);
-    line_ids_.push_back(intern(tokens));
-  }
-  return end_chain();
-}
-
-ChainBook::ChainId ChainBook::add(const ChainBook& other, ChainId chain) {
-  for (std::uint32_t i = other.starts_.at(chain); i < other.starts_.at(chain + 1); ++i)
-    line_ids_.push_back(intern(other.text_[other.line_ids_[i]]));
-  return end_chain();
-}
-
-std::vector<std::string> ChainBook::lines(ChainId chain) const {
-  std::vector<std::string> out;
-  for (std::uint32_t i = starts_.at(chain); i < starts_.at(chain + 1); ++i)
-    phrases::decode(text_[line_ids_[i]], out.emplace_back());
-  return out;
-}
-
-// ---- ProtocolResult ---------------------------------------------------------
+std::size_t ProtocolResult::distinct_chain_lines() const { return chains_ ? chains_->distinct_lines() : 0; }
 
 ProtocolResult::ProtocolResult(std::string name, std::size_t messages, std::vector<std::string> actors)
     : protocol(std::move(name)), messages_(messages), actors_(std::move(actors)), columns_(actors_.size()) {
@@ -143,7 +90,7 @@ const ProtocolResult::Cell* ProtocolResult::find_cell(int message, std::size_t c
 void ProtocolResult::set_readable(int message, std::size_t column, std::span<const std::string> how) {
   check_writable();
   check(message, column);
-  const Cell cell{static_cast<std::uint32_t>(message), chains_.add(how)};
+  const Cell cell{static_cast<std::uint32_t>(message), book().add(how)};
   auto& cells = columns_[column];
   if (cells.empty() || cells.back().message < cell.message) {  // the usual order: message by message
     cells.push_back(cell);
@@ -176,7 +123,7 @@ void ProtocolResult::copy_column(std::size_t column, const ProtocolResult& from,
   cells.clear();
   cells.shrink_to_fit();
   cells.reserve(source.size());  // exactly: no doubling, no spare capacity
-  for (const Cell& c : source) cells.push_back({c.message, chains_.add(from.chains_, c.chain)});
+  for (const Cell& c : source) cells.push_back({c.message, book().add(*from.chains_, c.chain)});
 }
 
 std::vector<std::string> ProtocolResult::how(int message, std::size_t column) const {
@@ -185,11 +132,11 @@ std::vector<std::string> ProtocolResult::how(int message, std::size_t column) co
   if (chains_released_)
     throw std::logic_error(fmt::format("the chains of '{}' were released once written: message {} is readable, "
                                        "but how is no longer known", protocol, message));
-  return chains_.lines(cell->chain);
+  return chains_->lines(cell->chain);
 }
 
 void ProtocolResult::release_chains() {
-  chains_ = ChainBook();
+  chains_.reset();
   chains_released_ = true;
 }
 

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -168,24 +167,25 @@ struct Artifact {
   KeyIds needs;        // kSealed: every one of these is needed to open it
   Bytes data;          // ciphertext, public part of a key, or plaintext text
   SecretBytes secret;  // kKey only
-  // Reserved for the engine, not evidence: the run that journals this
-  // artifact first stores its own tag and the artifact's number here, so
-  // that a run of millions of artifacts needs no index from artifact to
-  // number.
-  mutable std::atomic<std::uint64_t> engine_number{0};
 
   std::size_t byte_size() const { return data.size() + secret.size(); }
+
+ protected:
+  // Artifacts are made by the helpers below only, which keep the engine's
+  // bookkeeping beside each one (sim/evidence.cc).
+  Artifact() = default;
+  Artifact(const Artifact&) = default;
+  Artifact& operator=(const Artifact&) = default;
 };
-// A run holds millions of artifacts, each in one allocation with its
-// shared_ptr count (make_shared): at most 104 bytes here keeps that
-// allocation in glibc's 128-byte bin rather than a larger one.
-static_assert(sizeof(void*) != 8 || sizeof(Artifact) <= 104, "Artifact grew past 104 bytes");
 using ArtifactPtr = std::shared_ptr<const Artifact>;
 
-// Helpers that build artifacts; they only fill fields.
+// The helpers that make artifacts; they only fill fields.
 ArtifactPtr make_key(std::string_view type, Label label, KeyId id, SecretBytes secret, Bytes public_data = {});
 ArtifactPtr make_sealed(std::string_view type, Label label, KeyIds needs, Bytes ciphertext);
 ArtifactPtr make_plaintext(Label label, int message_id, std::string text);
+// For code that builds an artifact field by field (a decoder): `fill` sets
+// the fields of a new artifact before anyone else sees it.
+ArtifactPtr make_artifact(const std::function<void(Artifact&)>& fill);
 
 // An Opener tries to open `sealed` with `keys` (one key per entry of
 // sealed.needs, in that order) by running the protocol's real steps. It

@@ -41,50 +41,7 @@ struct Reading {
   std::vector<std::string> how;
 };
 
-// The "how" chains of one protocol, each distinct line stored once. A run of
-// 100,000 messages has about half a million distinct lines per protocol
-// (most name one message), so a line is kept as phrase tokens (about a fifth
-// of its text, see sim/phrases.h) in large blocks, and the index is an
-// open-addressing table of line numbers: a line costs its tokens and about
-// 24 bytes, not a string, a hash node and two allocations.
-class ChainBook {
- public:
-  using ChainId = std::uint32_t;
-  ChainBook() = default;
-  ChainBook(const ChainBook& other);
-  ChainBook& operator=(const ChainBook& other);
-  ChainBook(ChainBook&&) noexcept = default;
-  ChainBook& operator=(ChainBook&&) noexcept = default;
-
-  ChainId add(std::span<const std::string> lines);
-  // Chain `chain` of `other`, added here (as add() would, without spelling it out).
-  ChainId add(const ChainBook& other, ChainId chain);
-  std::size_t size() const { return starts_.size() - 1; }
-  // The chain's lines, in order.
-  std::vector<std::string> lines(ChainId chain) const;
-  std::size_t distinct_lines() const { return text_.size(); }
-
- private:
-  // The number of the line whose tokens are `tokens` (a new one if none).
-  std::uint32_t intern(std::string_view tokens);
-  // A lasting copy of `tokens` in the current block (a new block when it is full).
-  std::string_view keep(std::string_view tokens);
-  // The slot where `tokens` (of hash `h`) is, or the empty slot where it would go.
-  std::size_t slot_of(std::string_view tokens, std::size_t h) const;
-  void grow_index();
-  // Closes the chain whose lines were just added; its number.
-  ChainId end_chain();
-
-  static constexpr std::uint32_t kEmpty = UINT32_MAX;
-  static constexpr std::size_t kBlockSize = std::size_t{1} << 20;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // blocks never move or shrink: views stay valid
-  std::size_t block_capacity_ = 0;  // of the newest block
-  std::size_t block_used_ = 0;      // bytes of it taken
-  std::vector<std::string_view> text_;         // line number -> its tokens
-  std::vector<std::uint32_t> slots_;           // line numbers by hash (linear probing), or kEmpty
-  std::vector<std::uint32_t> line_ids_;
-  std::vector<std::uint32_t> starts_{0};  // chain c is line_ids_[starts_[c], starts_[c + 1])
-};
+class ChainBook;  // sim/chain_book.h: the chains' lines, each kept once
 
 // A protocol's cells: rows are messages (ids 1..messages, scenario order),
 // columns are `actors` (report order).
@@ -93,8 +50,13 @@ class ProtocolResult {
   std::string protocol;
   std::vector<std::string> notes;  // what the run wants the reader to know (undelivered messages...)
 
-  ProtocolResult() = default;
+  ProtocolResult();
   ProtocolResult(std::string protocol, std::size_t messages, std::vector<std::string> actors);
+  ProtocolResult(const ProtocolResult& other);
+  ProtocolResult& operator=(const ProtocolResult& other);
+  ProtocolResult(ProtocolResult&& other) noexcept;
+  ProtocolResult& operator=(ProtocolResult&& other) noexcept;
+  ~ProtocolResult();
 
   std::size_t message_count() const { return messages_; }
   const std::vector<std::string>& actors() const { return actors_; }
@@ -126,7 +88,8 @@ class ProtocolResult {
   void release_chains();
   bool chains_released() const { return chains_released_; }
 
-  const ChainBook& chains() const { return chains_; }
+  // How many distinct lines the chains hold (each is kept once).
+  std::size_t distinct_chain_lines() const;
 
  private:
   // A readable cell. Most cells are not (at 100,000 messages, 54 actors,
@@ -134,10 +97,12 @@ class ProtocolResult {
   // message order: 8 bytes a readable cell, not 4 bytes every cell.
   struct Cell {
     std::uint32_t message = 0;
-    ChainBook::ChainId chain = 0;  // meaningless once the chains are released
+    std::uint32_t chain = 0;  // the chain's number in chains_; meaningless once the chains are released
   };
   // Throws std::logic_error once the chains are released.
   void check_writable() const;
+  // The chains, made on first use.
+  ChainBook& book();
   // Checks that the cell exists (std::out_of_range otherwise).
   void check(int message, std::size_t column) const;
   // The readable cell (message, column), or null.
@@ -146,7 +111,7 @@ class ProtocolResult {
   std::size_t messages_ = 0;
   std::vector<std::string> actors_;
   std::vector<std::vector<Cell>> columns_;  // per column, sorted by message
-  ChainBook chains_;
+  std::unique_ptr<ChainBook> chains_;  // null until a chain is added, and once released
   bool chains_released_ = false;
 };
 

@@ -79,7 +79,7 @@ Bytes encode(const Artifact& a, bool label_outside) {
 // `outside_label`: the label, when the encoding does not carry it.
 ArtifactPtr decode(ByteView bytes, std::optional<std::string_view> outside_label) {
   VarintReader r(bytes);
-  auto a = std::make_shared<Artifact>();
+  KeyIds needs_ids;
   auto kind = r.varint();
   auto type = r.field();
   std::optional<std::string> label;
@@ -95,20 +95,22 @@ ArtifactPtr decode(ByteView bytes, std::optional<std::string_view> outside_label
   for (std::uint64_t i = 0; i < *needs; ++i) {
     auto id = r.field();
     if (!id || id->size() > kKeyIdSize) return nullptr;
-    a->needs.push_back(KeyId::from(*id));
+    needs_ids.push_back(KeyId::from(*id));
   }
   auto data = r.field();
   auto secret = r.field();
   auto message_id = r.varint();
   if (!data || !secret || !message_id || *message_id > UINT32_MAX || !r.done()) return nullptr;
-  a->kind = static_cast<ArtifactKind>(*kind);
-  a->type = TypeName(to_string(*type));
-  a->label = std::move(*label);
-  a->key_id = KeyId::from(*key_id);
-  a->data.assign(data->begin(), data->end());
-  a->secret = SecretBytes(Bytes(secret->begin(), secret->end()));
-  a->message_id = static_cast<int>(static_cast<std::uint32_t>(*message_id));
-  return a;
+  return make_artifact([&](Artifact& a) {
+    a.kind = static_cast<ArtifactKind>(*kind);
+    a.type = TypeName(to_string(*type));
+    a.label = std::move(*label);
+    a.key_id = KeyId::from(*key_id);
+    a.needs = std::move(needs_ids);
+    a.data.assign(data->begin(), data->end());
+    a.secret = SecretBytes(Bytes(secret->begin(), secret->end()));
+    a.message_id = static_cast<int>(static_cast<std::uint32_t>(*message_id));
+  });
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The report writers, on Reports built by hand: exact outputs per format.
 #include "msgsim/report.h"
+#include "sim/chain_book.h"
 #include "tests/support/scenario_builder.h"
 
 #include <fmt/format.h>
@@ -183,7 +184,7 @@ TEST(ProtocolResult, KeepsEachDistinctLineOnce) {
   const std::vector<std::string> two = {"stored on bob's iPhone (t=0): the key", "opened #2"};
   pr.set_readable(1, 1, one);
   pr.set_readable(2, 1, two);
-  EXPECT_EQ(pr.chains().distinct_lines(), 3u);
+  EXPECT_EQ(pr.distinct_chain_lines(), 3u);
   EXPECT_EQ(pr.at(2, 1).how, two);
   EXPECT_EQ(pr.find(1, "apple")->how, one);
   EXPECT_FALSE(pr.find(1, "alice")->readable);
@@ -195,7 +196,7 @@ TEST(ProtocolResult, KeepsEachDistinctLineOnce) {
   pr = ProtocolResult();
   EXPECT_EQ(copy->at(1, 1).how, one);
   copy->set_readable(1, 0, one);
-  EXPECT_EQ(copy->chains().distinct_lines(), 3u);
+  EXPECT_EQ(copy->distinct_chain_lines(), 3u);
 
   // A column copied from another result brings its lines, each once.
   ProtocolResult grid("imessage", 2, {"alice", "apple"});
@@ -204,7 +205,7 @@ TEST(ProtocolResult, KeepsEachDistinctLineOnce) {
   EXPECT_EQ(grid.how(1, 1), one);
   EXPECT_EQ(grid.how(2, 1), two);
   EXPECT_EQ(grid.how(2, 0), two);
-  EXPECT_EQ(grid.chains().distinct_lines(), 3u);
+  EXPECT_EQ(grid.distinct_chain_lines(), 3u);
 }
 
 TEST(ChainBook, GivesBackEachLineExactly) {
