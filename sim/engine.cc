@@ -110,6 +110,7 @@ struct Simulation::Impl final : Context {
   std::int64_t tick = 0;
   std::vector<std::int64_t> ticks;  // the run's ticks, in order: entries name them by number
   std::vector<std::string> notes;
+  std::vector<const Party*> provisioned;  // parties_to_provision()
 
   // Evidence. Each artifact gets a sequence number on first sight so that
   // every iteration is in a deterministic order; `artifacts` keeps them, by
@@ -155,6 +156,16 @@ struct Simulation::Impl final : Context {
     }
     captured.resize(sc.adversaries.size());
     actor_list = scenario_actors(sc, {&mi});
+    std::set<std::string_view> involved;
+    for (const Message& m : sc.messages) {
+      involved.insert(m.from);
+      involved.insert(m.to.begin(), m.to.end());
+    }
+    for (const Adversary& a : sc.adversaries)
+      for (const Power& p : a.powers)
+        if (!p.target.empty()) involved.insert(p.target);
+    for (const Party& p : sc.parties)
+      if (involved.contains(p.name)) provisioned.push_back(&p);
   }
 
   // ---- Context --------------------------------------------------------
@@ -162,6 +173,7 @@ struct Simulation::Impl final : Context {
   const World& world() const override { return w; }
   Rng& rng() override { return *random; }
   std::int64_t now() const override { return tick; }
+  const std::vector<const Party*>& parties_to_provision() const override { return provisioned; }
   void note(std::string text) override { notes.push_back(std::move(text)); }
 
   // The number of the current tick (the last in `ticks`).

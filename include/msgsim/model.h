@@ -36,6 +36,12 @@ class Context {
   virtual Rng& rng() = 0;
   // The current tick.
   virtual std::int64_t now() const = 0;
+  // The parties a model provisions, in file order: those that send or
+  // receive a message, and those a power targets (a seizure, an exploit).
+  // Any other party holds nothing that could open a message, so its keys
+  // could change no reading: leaving it out makes a scenario cost what its
+  // conversations need, not what its list of parties holds.
+  virtual const std::vector<const Party*>& parties_to_provision() const = 0;
 
   // `node` keeps `a` in storage from now on, until remove().
   virtual void store(NodeId node, ArtifactPtr a) = 0;

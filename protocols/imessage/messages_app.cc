@@ -59,7 +59,8 @@ void MessagesApp::provision_container(Context& ctx, const Party& p) {
 void MessagesApp::provision(Context& ctx, const std::function<void(NodeId device)>& make_keys) {
   storage_.provision(ctx);
   const World& w = ctx.world();
-  for (const Party& p : ctx.scenario().parties) {
+  for (const Party* in_play : ctx.parties_to_provision()) {
+    const Party& p = *in_play;
     for (NodeId d : w.devices_of(p.name)) {
       // iMessage is a switch of each device: one with it off registers nothing in IDS.
       if (!exposes(imessage_surface(), w.node(d).device, w.node(d).settings)) continue;

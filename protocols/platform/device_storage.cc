@@ -70,7 +70,8 @@ bool DeviceStorage::backs_up(const Context& ctx, std::string_view party) const {
 
 void DeviceStorage::provision(Context& ctx) {
   const World& w = ctx.world();
-  for (const Party& p : ctx.scenario().parties) {
+  for (const Party* in_play : ctx.parties_to_provision()) {
+    const Party& p = *in_play;
     for (NodeId d : w.devices_of(p.name)) {
       ArtifactPtr k = new_key(ctx.rng(), "platform.data-protection-key",
                               fmt::format("{}'s data-protection key", w.node(d).label));

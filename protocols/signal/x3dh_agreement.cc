@@ -85,7 +85,8 @@ void X3dhAgreement::provision(Context& ctx) {
   Rng& rng = ctx.rng();
   const ratchet::Protocol& p = protocol_;
 
-  for (const Party& party : ctx.scenario().parties) {
+  for (const Party* in_play : ctx.parties_to_provision()) {
+    const Party& party = *in_play;
     // One account per party; every device of it shares the identity key
     // (the first is the primary, the others linked, docs/sources.md §2.1).
     const IdentityKey& id = identities_.emplace(party.name, make_identity(rng)).first->second;

@@ -256,3 +256,75 @@ TEST(Evidence, WithoutATapNoTransportRecordIsKept) {
 
 }  // namespace
 }  // namespace msgsim
+
+namespace msgsim {
+namespace {
+
+// A model that only records which parties the engine asks it to provision.
+class Recording final : public Model {
+ public:
+  static std::vector<std::string>& seen() {
+    static std::vector<std::string> names;
+    return names;
+  }
+  void register_openers(OpenerRegistry&) const override {}
+  void provision(Context& ctx) override {
+    for (const Party* p : ctx.parties_to_provision()) seen().push_back(p->name);
+  }
+  void send(Context&, const Message&) override {}
+};
+const ModelInfo kRecording{"recording", "records", "records", {}, {}, {},
+                           [] { return std::unique_ptr<Model>(new Recording()); }};
+
+// The cost of a scenario follows its conversations: a party that sends and
+// receives nothing and that no power targets is not provisioned (its keys
+// could open nothing); a party a seizure or an exploit targets is.
+TEST(Provisioning, CoversThePartiesInAConversationOrUnderAttackOnly) {
+  Scenario s = testing::conversation({"recording"});  // alice <-> bob
+  s.parties.push_back(testing::party("carol"));
+  s.parties.push_back(testing::party("dave"));
+  s.parties.push_back(testing::party("erin"));
+  s.adversaries = {testing::adversary("police", "US", {testing::power(PowerKind::kSeize, 1, "dave")})};
+  Recording::seen().clear();
+  Simulation sim(s, kRecording, make_seeded_rng(1, "recording"));
+  sim.run();
+  EXPECT_EQ(Recording::seen(), (std::vector<std::string>{"alice", "bob", "dave"}));
+  // Every party is still a column of the report, and the idle ones read nothing.
+  const ProtocolResult r = sim.close();
+  EXPECT_TRUE(r.column("carol").has_value());
+  EXPECT_FALSE(r.find(1, "carol")->readable);
+}
+
+// The same readings with and without the idle parties, for every model:
+// leaving them out of provisioning changes no reading and no explanation.
+TEST(Provisioning, IdlePartiesChangeNoReadingOfAnyModel) {
+  for (const ModelInfo& m : all_models()) {
+    SCOPED_TRACE(std::string(m.name));
+    Scenario s = testing::conversation({std::string(m.name)});
+    s.parties[0].settings.icloud_backup = true;
+    s.adversaries = {testing::adversary("us-gov", "US", {testing::power(PowerKind::kCompel, 2)})};
+    Scenario crowded = s;
+    for (const char* name : {"carol", "dave"}) {
+      crowded.parties.push_back(testing::party(name));
+      crowded.parties.back().settings.icloud_backup = true;
+    }
+    auto run = [&](const Scenario& sc) {
+      Simulation sim(sc, m, make_seeded_rng(7, m.name));
+      sim.run();
+      return sim.close();
+    };
+    const ProtocolResult alone = run(s), with_idle = run(crowded);
+    for (int msg = 1; msg <= 3; ++msg)
+      for (const std::string actor : {"alice", "bob", "us-gov", "apple"}) {
+        const auto a = alone.find(msg, actor), b = with_idle.find(msg, actor);
+        ASSERT_EQ(a.has_value(), b.has_value()) << actor;
+        if (a) {
+          EXPECT_EQ(a->readable, b->readable) << msg << " " << actor;
+          EXPECT_EQ(a->how, b->how) << msg << " " << actor;
+        }
+      }
+  }
+}
+
+}  // namespace
+}  // namespace msgsim

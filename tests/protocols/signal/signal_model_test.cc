@@ -239,6 +239,7 @@ class Instrumented final : public Model {
     const World& world() const override { return real_.world(); }
     Rng& rng() override { return real_.rng(); }
     std::int64_t now() const override { return real_.now(); }
+    const std::vector<const Party*>& parties_to_provision() const override { return real_.parties_to_provision(); }
     void store(NodeId node, ArtifactPtr a) override { real_.store(node, std::move(a)); }
     void remove(NodeId node, const ArtifactPtr& a) override { real_.remove(node, a); }
     void handle(NodeId node, ArtifactPtr a) override { real_.handle(node, std::move(a)); }
