@@ -923,8 +923,8 @@ class Validator {
   Power read_power(const toml::table& table, const Adversary& adversary, const Scenario& s) const {
     const std::string kind = required_string(table, "power", "e.g. { power = \"compel\" }", "a power");
     const auto& kind_node = *table.get("power");
-    if (kind == "ghost")
-      fail(kind_node.source(), "power 'ghost' is not supported yet",
+    if (const auto later = later_powers(); std::find(later.begin(), later.end(), kind) != later.end())
+      fail(kind_node.source(), fmt::format("power {} is not supported yet", quote(kind)),
            "the format reserves it for a later version of msgsim; remove it for now");
     const auto known = powers();
     const auto it = std::find_if(known.begin(), known.end(), [&](const PowerInfo& pi) { return pi.name == kind; });

@@ -90,6 +90,10 @@ bool exposes(const AttackSurface& surface, DeviceKind kind, const PartySettings&
 std::span<const ProviderInfo> builtin_providers() { return kProviders; }
 
 std::span<const PowerInfo> powers() { return power_table(); }
+std::span<const std::string_view> later_powers() {
+  static constexpr std::string_view kLater[] = {"ghost"};
+  return kLater;
+}
 const char* to_string(PowerKind k) { return power_table()[static_cast<std::size_t>(k)].name.data(); }
 
 const char* to_string(LegalPath p) {

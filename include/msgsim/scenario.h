@@ -92,6 +92,9 @@ struct PowerInfo {
   std::vector<std::string_view> format_via;
 };
 std::span<const PowerInfo> powers();  // in PowerKind order
+// The powers the format reserves for later versions ("ghost"): the loader
+// says "not supported yet" rather than "unknown".
+std::span<const std::string_view> later_powers();
 const char* to_string(PowerKind k);   // its name
 
 // An attack surface: software on a device that a zero-click exploit goes
