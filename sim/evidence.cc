@@ -16,7 +16,7 @@
 namespace msgsim {
 
 using phrases::get_varint;
-using phrases::put_varint;
+
 
 Label::Label(std::string_view text) {
   if (text.empty()) return;
@@ -24,8 +24,8 @@ Label::Label(std::string_view text) {
   tokens.clear();
   phrases::encode(text, tokens);
   std::string head;
-  put_varint(head, text.size());
-  put_varint(head, tokens.size());
+  append_varint(head, text.size());
+  append_varint(head, tokens.size());
   data_ = new unsigned char[head.size() + tokens.size()];
   std::memcpy(data_, head.data(), head.size());
   std::memcpy(data_ + head.size(), tokens.data(), tokens.size());

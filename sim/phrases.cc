@@ -80,14 +80,6 @@ constexpr std::size_t kMaxDigits = 12;
 
 }  // namespace
 
-void put_varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>(static_cast<unsigned char>(v | 0x80));
-    v >>= 7;
-  }
-  out += static_cast<char>(static_cast<unsigned char>(v));
-}
-
 std::uint64_t get_varint(const unsigned char*& p) {
   std::uint64_t v = 0;
   for (int shift = 0;; shift += 7) {
@@ -106,10 +98,10 @@ void encode(std::string_view text, std::string& tokens) {
       std::uint64_t value = 0;
       while (j < text.size() && j - i < kMaxDigits && is_digit(text[j]))
         value = value * 10 + static_cast<std::uint64_t>(text[j++] - '0');
-      put_varint(tokens, ((value << 4 | (j - i)) << 1) | 1);
+      append_varint(tokens, ((value << 4 | (j - i)) << 1) | 1);
     } else {
       while (j < text.size() && !is_digit(text[j])) ++j;
-      put_varint(tokens, std::uint64_t{Dictionary::get().id(text.substr(i, j - i))} << 1);
+      append_varint(tokens, std::uint64_t{Dictionary::get().id(text.substr(i, j - i))} << 1);
     }
     i = j;
   }

@@ -18,9 +18,8 @@
 
 namespace msgsim::phrases {
 
-// Varints (7 bits a byte, low bits first), as the tokens are written; also
-// for the lengths that go with them.
-void put_varint(std::string& out, std::uint64_t v);
+// Reads a varint as append_varint (msgsim/crypto.h) writes the tokens and
+// the lengths that go with them; `p` moves past it.
 std::uint64_t get_varint(const unsigned char*& p);
 
 // Appends the tokens of `text` to `tokens`.

@@ -34,6 +34,18 @@ std::string hex(ByteView b);
 // Appends a 4-byte big-endian length then the bytes: unambiguous framing.
 void append_framed(Bytes& out, ByteView field);
 void append_u64(Bytes& out, std::uint64_t v);
+// Appends `v` as a LEB128 varint (seven bits a byte, low bits first, the
+// high bit set on every byte but the last) to a Bytes or a std::string: the
+// compact encoding of numbers and lengths in large stores.
+template <typename Out>
+void append_varint(Out& out, std::uint64_t v) {
+  using Unit = typename Out::value_type;
+  while (v >= 0x80) {
+    out.push_back(static_cast<Unit>(static_cast<std::uint8_t>(v | 0x80)));
+    v >>= 7;
+  }
+  out.push_back(static_cast<Unit>(static_cast<std::uint8_t>(v)));
+}
 // Reads what append_framed / append_u64 wrote; nullopt on malformed input.
 class Reader {
  public:

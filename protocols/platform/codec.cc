@@ -8,17 +8,10 @@ namespace msgsim::platform {
 namespace {
 
 // The encoding is compact (a file on a device is one of millions in a large
-// run): numbers and lengths are LEB128 varints, not fixed-width fields.
-void put_varint(Bytes& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-
+// run): numbers and lengths are LEB128 varints (append_varint), not
+// fixed-width fields.
 void put_field(Bytes& out, ByteView field) {
-  put_varint(out, field.size());
+  append_varint(out, field.size());
   out.insert(out.end(), field.begin(), field.end());
 }
 
@@ -64,15 +57,15 @@ Bytes encode(const Artifact& a, bool label_outside) {
   Bytes out;
   out.reserve(16 + a.type.size() + a.label.size() + a.key_id.size() + a.needs.size() * (kKeyIdSize + 1) +
               a.data.size() + a.secret.size());
-  put_varint(out, static_cast<std::uint64_t>(a.kind));
+  append_varint(out, static_cast<std::uint64_t>(a.kind));
   put_field(out, to_bytes(a.type));
   if (!label_outside) put_field(out, to_bytes(a.label.str()));
   put_field(out, a.key_id.bytes());
-  put_varint(out, a.needs.size());
+  append_varint(out, a.needs.size());
   for (const KeyId& id : a.needs) put_field(out, id.bytes());
   put_field(out, a.data);
   put_field(out, a.secret.view());
-  put_varint(out, static_cast<std::uint64_t>(static_cast<std::uint32_t>(a.message_id)));
+  append_varint(out, static_cast<std::uint64_t>(static_cast<std::uint32_t>(a.message_id)));
   return out;
 }
 
@@ -157,10 +150,10 @@ ArtifactPtr seal_envelope(Rng& rng, const Artifact& key, const Artifact& content
   const std::size_t at = content.label.empty() ? std::string::npos : label.find(content.label.str());
   Bytes data;
   if (at == std::string::npos) {
-    put_varint(data, 0);
+    append_varint(data, 0);
   } else {
-    put_varint(data, at + 1);
-    put_varint(data, content.label.size());
+    append_varint(data, at + 1);
+    append_varint(data, content.label.size());
   }
   const Bytes ct =
       crypto::aead_encrypt(rng, key.secret, encode(content, at != std::string::npos), associated_data(type, data));
