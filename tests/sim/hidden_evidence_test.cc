@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "msgsim/engine.h"
-#include "protocols/registry.h"
+#include "protocols/imessage/imessage.h"
 #include "tests/support/scenario_builder.h"
 
 namespace msgsim {
@@ -16,7 +16,7 @@ using Names = std::vector<std::string>;
 TEST(HiddenEvidence, HidesFromOneActorOnThisThreadWhileItLives) {
   Scenario s = testing::conversation({"imessage"});
   s.adversaries = {testing::adversary("police", "US", {testing::power(PowerKind::kSeize, 3, "bob")})};
-  Simulation sim(s, *find_model("imessage"), make_seeded_rng(7, "imessage"));
+  Simulation sim(s, imessage_model_info(), make_seeded_rng(7, "imessage"));
   sim.run();
   ASSERT_EQ(readers(sim.close(), 1), (Names{"alice", "bob", "police"}));
   {
