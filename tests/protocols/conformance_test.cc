@@ -82,9 +82,9 @@ Scenario with_outsiders(std::string_view model) {
   s.parties[0].settings.icloud_backup = true;
   Power exploit = power(PowerKind::kExploit, 4, "alice", "imessage");
   exploit.until = 5;
-  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kCompel, kEndOfScript), power(PowerKind::kIntercept, 0)}),
-                   adversary("police", "US", {power(PowerKind::kSeize, 3, "bob")}),
-                   adversary("spyware", "IL", {exploit})};
+  s.adversaries = {
+      adversary("us-gov", "US", {power(PowerKind::kCompel, kEndOfScript), power(PowerKind::kIntercept, 0)}),
+      adversary("police", "US", {power(PowerKind::kSeize, 3, "bob")}), adversary("spyware", "IL", {exploit})};
   return s;
 }
 
@@ -195,7 +195,8 @@ TEST_P(Conformance, AnActorHoldingOnlyWireBytesReadsNothing) {
     for (const Message& m : s.messages) {
       const std::optional<Reading> x = r.find(m.id, a.name);
       ASSERT_TRUE(x.has_value());
-      EXPECT_FALSE(x->readable) << a.name << " reads message " << m.id << ":\n" << fmt::format("{}", fmt::join(x->how, "\n"));
+      EXPECT_FALSE(x->readable) << a.name << " reads message " << m.id << ":\n"
+                                << fmt::format("{}", fmt::join(x->how, "\n"));
     }
   }
 }
@@ -286,7 +287,8 @@ bool same(const std::vector<ArtifactPtr>& a, const std::vector<ArtifactPtr>& b) 
 }
 
 bool has_plaintext(const std::vector<ArtifactPtr>& result) {
-  return std::any_of(result.begin(), result.end(), [](const ArtifactPtr& a) { return a->kind == ArtifactKind::kPlaintext; });
+  return std::any_of(result.begin(), result.end(),
+                     [](const ArtifactPtr& a) { return a->kind == ArtifactKind::kPlaintext; });
 }
 
 ArtifactPtr with_byte_flipped(const Artifact& a, std::size_t at) {
@@ -340,7 +342,8 @@ Scenario channel_script(std::string_view model) {
   s.parties = {party("alice"), party("bob")};
   for (int id = 1; id <= 10; ++id) {
     const bool answer = id == 7;
-    s.messages.push_back(message(id, id, answer ? "bob" : "alice", answer ? "alice" : "bob", fmt::format("text {}", id)));
+    s.messages.push_back(
+        message(id, id, answer ? "bob" : "alice", answer ? "alice" : "bob", fmt::format("text {}", id)));
   }
   return s;
 }
@@ -468,7 +471,8 @@ TEST_P(HostileDelivery, ADuplicatedOrReplayedCopyIsRefusedAndChangesNothing) {
         EXPECT_FALSE(again.has_value()) << "message " << id << " is read twice";
       else
         EXPECT_EQ(again, c.genuine(id)) << "message " << id;
-      EXPECT_EQ(changes(state, c.channel().receiver_state()), "") << "replaying message " << id << " changed bob's device";
+      EXPECT_EQ(changes(state, c.channel().receiver_state()), "")
+          << "replaying message " << id << " changed bob's device";
     }
   });
 }
@@ -496,7 +500,8 @@ TEST_P(HostileDelivery, AnAlteredCopyIsRefusedAndChangesNothing) {
       for (std::size_t at = 0; at < size; at += piece == last ? 1 : 5) positions.push_back(at);
       if (positions.back() != size - 1) positions.push_back(size - 1);
       for (const std::size_t at : positions) {
-        SCOPED_TRACE(fmt::format("message {}, piece {} ({}), byte {} of {}", id, piece, genuine[piece]->type, at, size));
+        SCOPED_TRACE(
+            fmt::format("message {}, piece {} ({}), byte {} of {}", id, piece, genuine[piece]->type, at, size));
         Pieces altered = genuine;
         altered[piece] = with_byte_flipped(*genuine[piece], at);
         const auto state = c.channel().receiver_state();

@@ -6,16 +6,17 @@
 // does, so hostile delivery needs the receiving side of the model on its
 // own. A Channel gives it, built from the model's own parts: one sending and
 // one receiving device, driven copy by copy, with what the receiving device
-// stores (the state the model mirrors into the world) in view. kChannels, at
-// the end, has one row per registered model; a model without a row fails the
-// suite (conformance_test.cc), so a new model comes with its channel.
+// stores (the state the model mirrors into the world) in view.
+// channel_rows(), at the end, has one row per registered model; a model
+// without a row fails the suite (conformance_test.cc), so a new model comes
+// with its channel.
 #pragma once
 
 #include <functional>
-#include <ostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -84,7 +85,11 @@ class RatchetChannel : public Channel {
     const NodeId from = device(m.from), to = device(m.to.at(0));
     auto copy = sessions_->encrypt(*ctx_, from, to, m.id, ratchet::encode_envelope(m.id, m.text));
     if (!copy) throw std::logic_error("the key agreement refused to start a session");
-    if (to != bob_) sessions_->decrypt(*ctx_, to, from, *copy, m.id, [](int, std::string) {});
+    if (to != bob_) {
+      bool read = false;
+      sessions_->decrypt(*ctx_, to, from, *copy, m.id, [&](int, std::string) { read = true; });
+      if (!read) throw std::logic_error("alice's device did not read bob's answer");
+    }
     return copy->pieces();
   }
 
@@ -106,7 +111,9 @@ class RatchetChannel : public Channel {
     if (!wire) return std::nullopt;
     copy.wire = std::move(*wire);
     std::optional<Read> read;
-    sessions_->decrypt(*ctx_, bob_, alice_, copy, 0, [&](int id, std::string text) { read = Read{id, std::move(text)}; });
+    sessions_->decrypt(*ctx_, bob_, alice_, copy, 0, [&](int id, std::string text) {
+      read = Read{id, std::move(text)};
+    });
     return read;
   }
 
@@ -129,7 +136,8 @@ class RatchetChannel : public Channel {
   }
   // The subclass's constructor: the agreement, then this.
   void start(ratchet::KeyAgreement& agreement) {
-    sessions_ = std::make_unique<ratchet::PairwiseSessions>(protocol_, agreement, storage_, platform::Backup::kExcluded);
+    sessions_ =
+        std::make_unique<ratchet::PairwiseSessions>(protocol_, agreement, storage_, platform::Backup::kExcluded);
   }
   NodeId device(std::string_view party) const { return ctx_->world().devices_of(party).at(0); }
 
@@ -177,7 +185,8 @@ class SignalChannel final : public RatchetChannel {
 // hands out the pieces it transmitted to the recipient's device for each
 // message, and bob's device opens a copy with the keys it opened its copies
 // with during that run (its long-term keys), through the model's openers:
-// exactly its receiving step, which changes no state.
+// exactly its receiving step, which changes no state (receiver_state() is
+// what the device stored by the end of that run, and stays so).
 class StatelessChannel final : public Channel {
  public:
   StatelessChannel(const ModelInfo& info, const Scenario& s, std::uint64_t seed, std::string why)
@@ -223,12 +232,26 @@ class StatelessChannel final : public Channel {
  private:
   testing::MemoryContext::Played played_;
   NodeId alice_ = 0, bob_ = 0;
-  std::map<int, Pieces> copies_;                // per message, to its recipient's device
-  std::set<std::vector<ArtifactPtr>> keys_;     // what bob's device opened its copies with
+  std::map<int, Pieces> copies_;             // per message, to its recipient's device
+  std::set<std::vector<ArtifactPtr>> keys_;  // what bob's device opened its copies with
   std::string why_;
 };
 
 // ---- One row per registered model -----------------------------------------
+
+template <typename C>
+std::unique_ptr<Channel> make_channel(const ModelInfo& info, const Scenario& s, std::uint64_t seed) {
+  return std::make_unique<C>(info, s, seed);
+}
+
+// imessage-classic (protocols/imessage/classic.cc).
+inline std::unique_ptr<Channel> classic_channel(const ModelInfo& info, const Scenario& s, std::uint64_t seed) {
+  return std::make_unique<StatelessChannel>(
+      info, s, seed,
+      "classic iMessage keeps no per-message state on the receiving device: each copy is sealed to the device's "
+      "long-term encryption key, which opens it as often as it arrives (Apple's published design names no replay "
+      "check; a de-duplication by the Messages app, if any, is outside the model)");
+}
 
 struct ChannelRow {
   std::string_view model;
@@ -237,23 +260,10 @@ struct ChannelRow {
 
 inline const std::vector<ChannelRow>& channel_rows() {
   static const std::vector<ChannelRow> rows = {
-      {"imessage", [](const ModelInfo& i, const Scenario& s,
-                      std::uint64_t seed) -> std::unique_ptr<Channel> { return std::make_unique<Pq3Channel>(i, s, seed); }},
-      {"imessage-icloud",
-       [](const ModelInfo& i, const Scenario& s, std::uint64_t seed) -> std::unique_ptr<Channel> {
-         return std::make_unique<Pq3Channel>(i, s, seed);
-       }},
-      {"signal", [](const ModelInfo& i, const Scenario& s, std::uint64_t seed) -> std::unique_ptr<Channel> {
-         return std::make_unique<SignalChannel>(i, s, seed);
-       }},
-      {"imessage-classic",
-       [](const ModelInfo& i, const Scenario& s, std::uint64_t seed) -> std::unique_ptr<Channel> {
-         return std::make_unique<StatelessChannel>(
-             i, s, seed,
-             "classic iMessage keeps no per-message state on the receiving device: each copy is sealed to the "
-             "device's long-term encryption key, which opens it as often as it arrives (Apple's published design "
-             "names no replay check; a de-duplication by the Messages app, if any, is outside the model)");
-       }},
+      {"imessage", make_channel<Pq3Channel>},
+      {"imessage-icloud", make_channel<Pq3Channel>},
+      {"signal", make_channel<SignalChannel>},
+      {"imessage-classic", classic_channel},
   };
   return rows;
 }
