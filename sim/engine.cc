@@ -19,6 +19,7 @@
 
 #include "closing.h"
 #include "closure.h"
+#include "hidden_evidence.h"
 #include "numbering.h"
 #include "msgsim/world.h"
 
@@ -435,8 +436,13 @@ struct Simulation::Impl final : Context {
     opened_inputs.shrink_to_fit();
   }
 
-  // What each actor starts from, handed to `add` one by one.
-  void initial(const Actor& actor, const std::function<void(Capture)>& add) const {
+  // What each actor starts from, handed to `add` one by one (less what a
+  // test hides from it: hidden_evidence.h).
+  void initial(const Actor& actor, const std::function<void(Capture)>& add_any) const {
+    const bool hiding = HiddenEvidence::any_for(actor.name);
+    const auto add = [&](Capture c) {
+      if (!hiding || !HiddenEvidence::hidden(actor.name, c)) add_any(std::move(c));
+    };
     auto from_journal = [&](NodeId node) {
       for (const Line& l : journals[node])
         add({artifacts[l.artifact], hows[journal_how[node][l.event()]], ticks[l.tick()]});

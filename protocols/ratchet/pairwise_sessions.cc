@@ -83,15 +83,17 @@ void PairwiseSessions::decrypt(Context& ctx, NodeId at, NodeId from, const Copy&
   }
   auto& mine = sessions_[at];
   auto it = mine.find(from);
+  // A session the initial piece starts is kept only once this message
+  // decrypts with it (libsignal stores it only then): a damaged or forged
+  // first copy leaves the device as it was, and the genuine one still opens.
+  std::optional<Record> started;
   if (it == mine.end()) {
     if (!copy.initial) return;
     auto accepted = agreement_.accept(ctx, at, from, copy.initial, message_id);
     if (!accepted) return;
-    it = mine.emplace(from,
-                      Record{std::move(accepted->session), {}, nullptr, nullptr, {}, std::move(accepted->first_root)})
-             .first;
+    started.emplace(Record{std::move(accepted->session), {}, nullptr, nullptr, {}, std::move(accepted->first_root)});
   }
-  Record& r = it->second;
+  Record& r = started ? *started : it->second;
   const WireMessage& wire = copy.wire;
   std::optional<RootStep> step;
   if (r.session.starts_chain(wire)) step = open_header(ctx, at, r, copy.header, wire);
@@ -120,6 +122,8 @@ void PairwiseSessions::decrypt(Context& ctx, NodeId at, NodeId from, const Copy&
     envelope = decode_envelope(*plaintext);
   }
   r.session.commit(std::move(got));
+  Record& kept = started ? mine.emplace(from, std::move(*started)).first->second : r;
+  if (started) agreement_.confirm(ctx, at, copy.initial);
   // The message key lives in memory for this one decryption.
   ctx.handle(at, std::move(message_key));
   // The history keeps what was decrypted, not what the scenario says was sent.
@@ -128,8 +132,8 @@ void PairwiseSessions::decrypt(Context& ctx, NodeId at, NodeId from, const Copy&
   else
     ctx.note(fmt::format("message {} decrypted on {} but its contents were malformed", message_id, at_label));
   // Hearing from the peer acknowledges the session: stop repeating the initial piece.
-  r.pending_initial = nullptr;
-  mirror(ctx, at, from, r);
+  kept.pending_initial = nullptr;
+  mirror(ctx, at, from, kept);
 }
 
 // The DH-ratchet step of a message that starts a chain, as the opening of its

@@ -66,8 +66,19 @@ class KeyAgreement {
   };
   // `at` opens `initial`, from `from`, with its own keys through
   // Context::open. nullopt when it cannot (it says why with Context::note).
+  // Changes nothing yet: the message it came with may still fail to
+  // decrypt (damaged, forged), and then the session is dropped.
   virtual std::optional<Accepted> accept(Context& ctx, NodeId at, NodeId from, const ArtifactPtr& initial,
                                          int message_id) = 0;
+  // The first message of a session accept() started from `initial` has
+  // decrypted: the session is kept, and the agreement deletes what the app
+  // deletes only then (libsignal removes a one-time prekey after the
+  // message decrypted, so that a damaged message costs nothing).
+  virtual void confirm(Context& ctx, NodeId at, const ArtifactPtr& initial) {
+    (void)ctx;
+    (void)at;
+    (void)initial;
+  }
 
   // A responder's first ratchet key is the prekey the agreement used: its
   // public half on `at`, and the key artifact `at` opens headers with while

@@ -179,7 +179,8 @@ std::optional<ratchet::KeyAgreement::Started> X3dhAgreement::initiate(Context& c
                  make_prekey_message(protocol_, fmt::format("from {} to {}", from_label, to_label), part)};
 }
 
-// A PreKeySignalMessage: run X3DH as Bob, then delete the one-time prekey.
+// A PreKeySignalMessage: run X3DH as Bob. The one-time prekey is deleted
+// once the message has decrypted (confirm()), as libsignal does.
 std::optional<ratchet::KeyAgreement::Accepted> X3dhAgreement::accept(Context& ctx, NodeId at_node, NodeId,
                                                                      const ArtifactPtr& initial, int message_id) {
   Device& at = devices_.at(at_node);
@@ -199,17 +200,24 @@ std::optional<ratchet::KeyAgreement::Accepted> X3dhAgreement::accept(Context& ct
     if (!k) throw std::logic_error("X3DH: a device could not read its own prekeys");
   const auto root = ctx.open(at_node, initial, keys);
   if (root.size() != 1) return std::nullopt;
-  Accepted accepted{
+  return Accepted{
       ratchet::Session::respond(protocol_.kdf(), root.front()->secret.clone(),
                                 x3dh_associated(part->initiator_identity, identities_.at(at.party).dh.public_key),
                                 part->base_key, {at.spk.key.public_key, at.spk.key.secret.clone()}),
       root.front()};
-  if (opk_id) {
-    storage_.erase(ctx, at.opk_files.at(*opk_id));
-    at.opk_files.erase(*opk_id);
-    at.opks.erase(*opk_id);
+}
+
+void X3dhAgreement::confirm(Context& ctx, NodeId at_node, const ArtifactPtr& initial) {
+  Device& at = devices_.at(at_node);
+  const auto part = PreKeyPart::decode(initial->data);
+  if (!part || part->one_time_prekey.empty()) return;
+  for (const auto& [kid, k] : at.opks) {
+    if (k.key.public_key != part->one_time_prekey) continue;
+    storage_.erase(ctx, at.opk_files.at(kid));
+    at.opk_files.erase(kid);
+    at.opks.erase(kid);
+    return;
   }
-  return accepted;
 }
 
 ByteView X3dhAgreement::first_ratchet_public(NodeId at) const { return devices_.at(at).spk.key.public_key; }

@@ -10,7 +10,8 @@
 // Starting a session: the initiator fetches the bundle, the server hands out
 // (and deletes) one one-time prekey, the initiator checks the signed
 // prekey's signature and runs X3DH (x3dh.h). The responder redoes it with its
-// stored private keys through Context::open, and deletes the one-time prekey.
+// stored private keys through Context::open, and deletes the one-time prekey
+// once the message it came with has decrypted.
 //
 // The X3DH piece of a message, "<app>.prekey-message" (public keys IK_A,
 // EK_A, IK_B, SPK_B, OPK_B), needs Bob's identity, signed prekey and
@@ -51,6 +52,8 @@ class X3dhAgreement final : public ratchet::KeyAgreement {
   std::optional<Started> initiate(Context& ctx, NodeId from, NodeId to) override;
   std::optional<Accepted> accept(Context& ctx, NodeId at, NodeId from, const ArtifactPtr& initial,
                                  int message_id) override;
+  // Deletes the one-time prekey `initial` used, from the device's files.
+  void confirm(Context& ctx, NodeId at, const ArtifactPtr& initial) override;
   ByteView first_ratchet_public(NodeId at) const override;
   ArtifactPtr first_ratchet_key(Context& ctx, NodeId at) override;
 
