@@ -437,8 +437,8 @@ class HostileDelivery : public Conformance {
   void SetUp() override {
     make_ = conformance::find_channel(model().name);
     ASSERT_NE(make_, nullptr) << "model " << name()
-                              << " has no channel: add its row to channel_rows() in "
-                                 "tests/protocols/conformance/channels.h";
+                              << " has no channel: register one in tests/protocols/" << name()
+                              << "/conformance_channel.cc (see tests/protocols/conformance/channels.h)";
   }
   const conformance::ChannelFactory* make_ = nullptr;
 };

@@ -7,9 +7,9 @@
 // own. A Channel gives it, built from the model's own parts: one sending and
 // one receiving device, driven copy by copy, with what the receiving device
 // stores (the state the model mirrors into the world) in view.
-// channel_rows(), at the end, has one row per registered model; a model
-// without a row fails the suite (conformance_test.cc), so a new model comes
-// with its channel.
+// Each model registers its channel from its own test folder (see
+// register_channel, at the end); a model without one fails the suite
+// (conformance_test.cc), so a new model comes with its channel.
 #pragma once
 
 #include <functional>
@@ -25,11 +25,8 @@
 #include <vector>
 
 #include "msgsim/model.h"
-#include "protocols/imessage/pq3.h"
 #include "protocols/platform/device_storage.h"
 #include "protocols/ratchet/pairwise_sessions.h"
-#include "protocols/signal/signal_model.h"
-#include "protocols/signal/x3dh_agreement.h"
 #include "tests/support/memory_context.h"
 
 namespace msgsim::conformance {
@@ -149,37 +146,6 @@ class RatchetChannel : public Channel {
   std::unique_ptr<ratchet::PairwiseSessions> sessions_;
 };
 
-// imessage, imessage-icloud (protocols/imessage/imessage.cc): PQ3's initial
-// key establishment, keys in the Secure Enclave, signed copies. The two
-// models differ only in iCloud Backup, which no session file is part of.
-class Pq3Channel final : public RatchetChannel {
- public:
-  Pq3Channel(const ModelInfo& info, const Scenario& s, std::uint64_t seed)
-      : RatchetChannel(info, s, seed, imessage::pq3_protocol()) {
-    storage_.provision(*ctx_);
-    for (NodeId d : {alice_, bob_}) agreement_.register_device(*ctx_, d);
-    start(agreement_);
-  }
-
- private:
-  imessage::Pq3Agreement agreement_;
-};
-
-// signal (protocols/signal/signal_model.cc): X3DH, files excluded from backups.
-class SignalChannel final : public RatchetChannel {
- public:
-  SignalChannel(const ModelInfo& info, const Scenario& s, std::uint64_t seed)
-      : RatchetChannel(info, s, seed, signal::protocol()),
-        agreement_(signal::protocol(), "signal", storage_, platform::Backup::kExcluded) {
-    storage_.provision(*ctx_);
-    agreement_.provision(*ctx_);
-    start(agreement_);
-  }
-
- private:
-  signal::X3dhAgreement agreement_;
-};
-
 // ---- Models whose device keeps no per-message state ----------------------
 
 // The real model plays the whole scenario (MemoryContext::play); send()
@@ -238,42 +204,33 @@ class StatelessChannel final : public Channel {
   std::string why_;
 };
 
-// ---- One row per registered model -----------------------------------------
+// ---- One channel per registered model ------------------------------------
 
+// Each model's test folder registers its channel, beside its other tests
+// (tests/protocols/<model>/conformance_channel.cc):
+//   const bool registered = conformance::register_channel("imessage", make_channel<Pq3Channel>);
+// A registered model without a channel fails the suite (conformance_test.cc).
 template <typename C>
 std::unique_ptr<Channel> make_channel(const ModelInfo& info, const Scenario& s, std::uint64_t seed) {
   return std::make_unique<C>(info, s, seed);
 }
 
-// imessage-classic (protocols/imessage/classic.cc).
-inline std::unique_ptr<Channel> classic_channel(const ModelInfo& info, const Scenario& s, std::uint64_t seed) {
-  return std::make_unique<StatelessChannel>(
-      info, s, seed,
-      "classic iMessage keeps no per-message state on the receiving device: each copy is sealed to the device's "
-      "long-term encryption key, which opens it as often as it arrives (Apple's published design names no replay "
-      "check; a de-duplication by the Messages app, if any, is outside the model)");
+inline std::map<std::string, ChannelFactory, std::less<>>& channels() {
+  static std::map<std::string, ChannelFactory, std::less<>> by_model;
+  return by_model;
 }
 
-struct ChannelRow {
-  std::string_view model;
-  ChannelFactory make;
-};
-
-inline const std::vector<ChannelRow>& channel_rows() {
-  static const std::vector<ChannelRow> rows = {
-      {"imessage", make_channel<Pq3Channel>},
-      {"imessage-icloud", make_channel<Pq3Channel>},
-      {"signal", make_channel<SignalChannel>},
-      {"imessage-classic", classic_channel},
-  };
-  return rows;
+// Registers `make` as the channel of `model`; true (for a static initializer).
+inline bool register_channel(std::string_view model, ChannelFactory make) {
+  if (!channels().emplace(std::string(model), std::move(make)).second)
+    throw std::logic_error("two conformance channels for " + std::string(model));
+  return true;
 }
 
 // The channel factory of `model`, or null when it has none.
 inline const ChannelFactory* find_channel(std::string_view model) {
-  for (const ChannelRow& r : channel_rows())
-    if (r.model == model) return &r.make;
-  return nullptr;
+  const auto it = channels().find(model);
+  return it == channels().end() ? nullptr : &it->second;
 }
 
 }  // namespace msgsim::conformance
