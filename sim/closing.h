@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "closure.h"
-#include "msgsim/engine.h"
+#include "msgsim/results.h"
 
 namespace msgsim {
+
+class Simulation;  // msgsim/engine.h
 
 // One closing pass over a played Simulation. The openings the actors'
 // closures compute are shared through one thread-safe cache, so that
