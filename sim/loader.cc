@@ -206,6 +206,9 @@ bool is_country_code(std::string_view code) {
 //   - no NUL byte and no invalid UTF-8 (overlong forms, surrogates,
 //     > U+10FFFF, truncated sequences): a text file has none;
 //   - no nesting of [ and { deeper than kMaxNesting: the parser recurses;
+//   - no dotted key or table name of more than kMaxKeyParts parts: each
+//     part is a nested table, which toml++ builds, walks and frees
+//     recursively;
 //   - a table header's name right after its '[' ("[&" fails an internal
 //     assertion in toml++'s parse_key, marzer/tomlplusplus#294);
 //   - no non-ASCII character outside strings and comments (TOML 1.0 has
@@ -385,6 +388,12 @@ class PreCheck {
 
   std::optional<LoadError> step(char32_t cp, std::uint32_t column) {
     const bool line_start = line_start_;
+    // A line break ends a key, a table header and a comment, and outside an
+    // array it starts the next key. (Inside a multi-line string it is text.)
+    if (cp == '\n' && state_ != State::kMlBasic && state_ != State::kMlLiteral) {
+      while (!open_.empty() && open_.back() == kHeader) open_.pop_back();
+      start_key(open_.empty() || open_.back() == '{');
+    }
     line_start_ = cp == '\n' || (line_start && state_ == State::kNormal && (cp == ' ' || cp == '\t'));
     switch (state_) {
       case State::kNormal: return step_normal(cp, column, line_start);
@@ -401,11 +410,23 @@ class PreCheck {
     return std::nullopt;
   }
 
+  // Where a key may start: at a line's start, after a table header's '[',
+  // and after '{' or ',' in an inline table.
+  void start_key(bool can_start) {
+    in_key_ = can_start;
+    key_column_ = 0;
+    key_dots_ = 0;
+  }
+
   std::optional<LoadError> step_normal(char32_t cp, std::uint32_t column, bool line_start) {
     if (cp >= 0x80)
       return at(column, fmt::format("unexpected non-ASCII character U+{:04X} outside a string", std::uint32_t{cp}),
                 "names and keys are ASCII; put text in quotes, e.g. label = \"Zoé\"");
     const char c = static_cast<char>(cp);
+    const char previous = previous_;
+    previous_ = c;
+    if (in_key_ && key_column_ == 0 && std::string_view(" \t\r\n#[]{},=").find(c) == std::string_view::npos)
+      key_column_ = column;
     if (c == '#') {
       state_ = State::kComment;
     } else if (c == '"' || c == '\'') {
@@ -417,15 +438,36 @@ class PreCheck {
       if (multi) take_ascii('"'), take_ascii('"');
       return std::nullopt;
     } else if (c == '[' || c == '{') {
-      if (c == '[' && depth_ == 0 && line_start)
+      char kind = c;
+      if (c == '[' && open_.empty() && line_start) {
         if (auto err = check_table_header(column)) return err;
-      if (++depth_ > kMaxNesting)
+        kind = kHeader;
+      } else if (c == '[' && open_.size() == 1 && open_.back() == kHeader && previous == '[') {
+        kind = kHeader;  // the second '[' of "[["
+      }
+      open_ += kind;
+      if (open_.size() > static_cast<std::size_t>(kMaxNesting))
         return at(column, fmt::format("nesting deeper than {} levels of [ ] and {{ }}", kMaxNesting),
                   "a scenario needs only a few levels; is a closing bracket missing?");
+      // Anything in a table header is its name.
+      start_key(kind != '[' || open_.front() == kHeader);
     } else if (c == ']' || c == '}') {
       // An unbalanced closer is the parser's error to report; it must not
       // hide a deep nesting that follows.
-      if (depth_ > 0) --depth_;
+      if (!open_.empty()) open_.pop_back();
+      in_key_ = false;
+    } else if (c == '=') {
+      in_key_ = false;
+    } else if (c == ',') {
+      start_key(!open_.empty() && open_.back() == '{');
+    } else if (c == '.' && in_key_ && ++key_dots_ >= kMaxKeyParts) {
+      // A value's dots (1.5, 07:32:00.5) are never counted: a value starts
+      // after '=', or in an array.
+      if (!open_.empty() && open_.front() == kHeader)
+        return at(key_column_, fmt::format("table name with more than {} parts", kMaxKeyParts),
+                  "a scenario's tables are named like [[party]] or [[adversary.powers]]; is a dot misplaced?");
+      return at(key_column_, fmt::format("dotted key with more than {} parts", kMaxKeyParts),
+                "a scenario's keys have one or two parts (title, adversary.powers); is a dot misplaced?");
     }
     put(c);
     return std::nullopt;
@@ -498,7 +540,16 @@ class PreCheck {
   State state_ = State::kNormal;
   bool escape_ = false;
   bool line_start_ = true;  // only spaces and tabs so far on this line, outside strings
-  int depth_ = 0;
+  // The open brackets, innermost last: '[' an array, '{' an inline table,
+  // kHeader a table header's '[' (two for "[[").
+  static constexpr char kHeader = 'h';
+  std::string open_;
+  char previous_ = '\n';  // the previous character outside strings and comments
+  // The key being read, if any: a key's parts are counted by its dots
+  // outside quotes (a quoted part is a string to the scan).
+  bool in_key_ = true;
+  std::uint32_t key_column_ = 0;  // where it starts; 0 before its first character
+  int key_dots_ = 0;
   LoadError error_;
 
   std::uint32_t cp_column_ = 1;  // original column of the code point being rewritten

@@ -2,9 +2,9 @@
 //
 // The loader turns TOML into a validated Scenario or one Error that says
 // where (file:line:column) and what, with a hint when a fix is likely. It
-// never crashes or hangs, whatever the bytes: sizes and nesting are bounded
-// before parsing, and the parser's internal assertions are turned into
-// errors.
+// never crashes or hangs, whatever the bytes: sizes, nesting and the parts
+// of dotted keys are bounded before parsing, and the parser's internal
+// assertions are turned into errors.
 #pragma once
 
 #include <string>
@@ -31,6 +31,12 @@ struct LoadOptions {
 // Limits that keep hostile input cheap; each with its reason.
 inline constexpr std::size_t kMaxScenarioBytes = 64u << 20;  // 64 MiB: far above any hand-written lesson
 inline constexpr int kMaxNesting = 32;  // arrays/tables deeper than this are never meaningful here
+// A dotted key (a.b.c = 1) or table name ([a.b.c]) has at most this many
+// parts. Each part is one more level of nested tables, which toml++ builds,
+// walks and frees recursively: a key of 300,000 parts overflowed the stack.
+// A scenario's keys have one or two parts ([[adversary.powers]]); with
+// kMaxNesting, the deepest tree a file can build stays a few thousand levels.
+inline constexpr int kMaxKeyParts = 32;
 
 using LoadResult = std::variant<Scenario, LoadError>;
 
