@@ -71,10 +71,6 @@ static_assert(msgsim::kMaxNesting < 64, "TOML_MAX_NESTED_VALUES must stay above 
 namespace msgsim {
 namespace {
 
-// Ticks beyond this are refused: far beyond any lesson, and it keeps `at + 1`
-// and tick loops in the engine free of overflow and of billion-step runs.
-constexpr std::int64_t kMaxTick = 1'000'000;
-
 // User text quoted in an error message is cut after this many characters, so
 // that a megabyte-long key still gives a short one-line error.
 constexpr std::size_t kMaxQuotedChars = 48;
@@ -601,7 +597,13 @@ class Validator {
       s.seed = static_cast<std::uint64_t>(seed);
     }
     s.protocols = read_protocols();
-    for (const auto* t : tables_of("party")) s.parties.push_back(read_party(*t));
+    const auto parties = tables_of("party");
+    if (parties.size() > kMaxParties)
+      fail(parties[kMaxParties]->source(),
+           fmt::format("too many parties: {}, the limit is {}", parties.size(), kMaxParties),
+           fmt::format("msgsim runs at most {} parties (as many as msgsim generate writes); a lesson needs a handful",
+                       kMaxParties));
+    for (const auto* t : parties) s.parties.push_back(read_party(*t));
     for (const auto* t : tables_of("provider")) s.providers.push_back(read_provider(*t));
     // Adversaries and messages name parties, which are all known by now
     // whatever their order in the file.
@@ -827,9 +829,15 @@ class Validator {
     p.country = read_country(table);
     if (const auto* node = table.get("devices")) {
       p.devices.clear();
-      for (const auto& element :
-           as_array(*node, "devices", "device kinds such as \"iphone\" or tables such as { kind = \"ipad\" }"))
-        p.devices.push_back(read_device(element));
+      const auto& devices =
+          as_array(*node, "devices", "device kinds such as \"iphone\" or tables such as { kind = \"ipad\" }");
+      if (devices.size() > kMaxDevicesPerParty)
+        fail(devices[kMaxDevicesPerParty].source(),
+             fmt::format("too many devices for party {}: {}, the limit is {}", quote(p.name), devices.size(),
+                         kMaxDevicesPerParty),
+             fmt::format("a party's devices are its phones, tablets and computers; no account needs more than {}",
+                         kMaxDevicesPerParty));
+      for (const auto& element : devices) p.devices.push_back(read_device(element));
       if (p.devices.empty())
         fail(node->source(), "'devices' must list at least one device", "leave it out for [\"iphone\"]");
     }
@@ -1088,9 +1096,18 @@ class Validator {
     Message m;
     m.pos = pos_of(table.source());
     m.id = static_cast<int>(s.messages.size()) + 1;
-    // Default time: the message's 1-based position in the file.
+    // Default time: the message's 1-based position in the file, a tick
+    // like any other.
     m.at = m.id;
-    if (const auto* node = table.get("at")) m.at = as_tick(*node, "at");
+    if (const auto* node = table.get("at")) {
+      m.at = as_tick(*node, "at");
+    } else if (m.at > kMaxTick) {
+      fail(table.source(),
+           fmt::format("'at' out of range: message {} has none, and its default (its position, {}) is not between 0 "
+                       "and {}",
+                       m.id, m.id, kMaxTick),
+           fmt::format("give the message an 'at' of its own, e.g. at = {}", kMaxTick));
+    }
     const auto* from = table.get("from");
     if (from == nullptr) missing(table, "from", "name the sending party, e.g. from = \"alice\"", "[[message]]");
     m.from = party_ref(*from, "from");

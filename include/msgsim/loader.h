@@ -7,6 +7,8 @@
 // assertions are turned into errors.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -37,6 +39,23 @@ inline constexpr int kMaxNesting = 32;  // arrays/tables deeper than this are ne
 // A scenario's keys have one or two parts ([[adversary.powers]]); with
 // kMaxNesting, the deepest tree a file can build stays a few thousand levels.
 inline constexpr int kMaxKeyParts = 32;
+// At most this many parties. A lesson has a handful; `msgsim generate`
+// writes up to kMaxGeneratedParties, the largest crowd msgsim is meant to
+// run, and its files must load. Every party costs keys and directory
+// entries in every protocol, so a file of a few megabytes must not be able
+// to ask for millions.
+inline constexpr std::size_t kMaxParties = 100'000;
+// At most this many devices per party. A real account has a phone, maybe a
+// tablet and a computer or two; 32 leaves room for any lesson about a
+// forgotten device, while each device costs keys, a session with every
+// device it talks to and a copy of every message, in every protocol.
+inline constexpr std::size_t kMaxDevicesPerParty = 32;
+// Ticks (`at`, `until`, `disappearing`, and a message's default `at`, its
+// position) are integers from 0 to this: far beyond any lesson and beyond
+// what `msgsim generate` writes, and small enough that the engine's tick
+// arithmetic never overflows and a run never steps through billions of
+// empty ticks.
+inline constexpr std::int64_t kMaxTick = 1'000'000;
 
 using LoadResult = std::variant<Scenario, LoadError>;
 

@@ -1,7 +1,9 @@
 // The scenario loader: what it accepts (every field, every default) and the
 // exact text of its errors.
 #include "msgsim/loader.h"
+#include "msgsim/generate.h"
 #include "tests/support/loading.h"
+#include "tests/support/sanitizers.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -259,6 +261,52 @@ TEST(LoaderErrors, OutOfRangeNumbersAreRejected) {
             "s.toml:2:28: error: invalid TOML: error while parsing decimal integer: '99999999999999999999' is not "
             "representable in 64 bits\n"
             "hint: integers must fit in 64 bits (at most 9223372036854775807)");
+}
+
+// --- limits: each far above any lesson, and every scenario that msgsim
+// generate writes stays within them.
+
+static_assert(kMaxGeneratedParties <= kMaxParties, "msgsim generate must write scenarios that load");
+static_assert(kMaxGeneratedMessages <= static_cast<std::uint64_t>(kMaxTick), "generated ticks must load");
+
+TEST(LoaderLimits, MorePartiesThanTheLimitIsAnErrorAtTheFirstOneTooMany) {
+  // Before: no limit; 10,000 idle parties took 46 s and 1.3 GB to run.
+  static_assert(kMaxParties == 100000, "update the texts below");
+  std::string text = "title = \"t\"\nprotocols = [\"signal\"]\nparty = [\n";
+  for (std::size_t i = 0; i < kMaxParties; ++i) text += fmt::format("{{name=\"p{}\"}},\n", i);
+  const std::string last = "]\n";
+  EXPECT_EQ(error_of(text + last), "OK");
+  EXPECT_EQ(error_of(text + "{name=\"one_too_many\"},\n" + last),
+            fmt::format("s.toml:{}:1: error: too many parties: 100001, the limit is 100000\n"
+                        "hint: msgsim runs at most 100000 parties (as many as msgsim generate writes); a lesson needs "
+                        "a handful",
+                        kMaxParties + 4));
+}
+
+TEST(LoaderLimits, MoreDevicesThanTheLimitIsAnErrorAtTheFirstOneTooMany) {
+  // Before: no limit; a 19 KB file gave a party 1,000 devices (24 s, 844 MB to run).
+  static_assert(kMaxDevicesPerParty == 32, "update the texts below");
+  std::string devices;
+  for (std::size_t i = 0; i < kMaxDevicesPerParty; ++i) devices += "\"mac\", ";
+  EXPECT_EQ(load_ok(kBase + "[[party]]\nname = \"carol\"\ndevices = [" + devices + "]\n").parties[2].devices.size(),
+            kMaxDevicesPerParty);
+  EXPECT_EQ(error_of(kBase + "[[party]]\nname = \"carol\"\ndevices = [" + devices + "{ kind = \"ipad\" }]\n"),
+            "s.toml:9:236: error: too many devices for party 'carol': 33, the limit is 32\n"
+            "hint: a party's devices are its phones, tablets and computers; no account needs more than 32");
+}
+
+TEST(LoaderLimits, ADefaultTickPastTheLimitIsAnError) {
+  // Before: a message without 'at' got its position as its tick, even past
+  // kMaxTick, which every explicit tick respects.
+  if (testing::kUnderAddressSanitizer) GTEST_SKIP() << "a million-message file is too slow under ASan";
+  static_assert(kMaxTick == 1000000, "update the texts below");
+  std::string text = "title = \"t\"\nprotocols = [\"imessage\"]\nmessage = [\n";
+  for (std::int64_t i = 0; i < kMaxTick; ++i) text += "{from=\"alice\",to=\"bob\",text=\"\"},\n";
+  text += "{from=\"alice\",to=\"bob\",text=\"\"},\n]\n[[party]]\nname = \"alice\"\n[[party]]\nname = \"bob\"\n";
+  EXPECT_EQ(error_of(text),
+            "s.toml:1000004:1: error: 'at' out of range: message 1000001 has none, and its default (its position, "
+            "1000001) is not between 0 and 1000000\n"
+            "hint: give the message an 'at' of its own, e.g. at = 1000000");
 }
 
 TEST(LoaderErrors, ExploitWithoutTargetIsRejected) {
