@@ -28,6 +28,8 @@
 #include <variant>
 #include <vector>
 
+#include "text.h"
+
 // ---------------------------------------------------------------------------
 // 1. toml++ configuration.
 //
@@ -71,10 +73,6 @@ static_assert(msgsim::kMaxNesting < 64, "TOML_MAX_NESTED_VALUES must stay above 
 namespace msgsim {
 namespace {
 
-// User text quoted in an error message is cut after this many characters, so
-// that a megabyte-long key still gives a short one-line error.
-constexpr std::size_t kMaxQuotedChars = 48;
-
 // Words longer than this get no "did you mean": the edit distance costs
 // O(length x candidate length) and no real typo is that long.
 constexpr std::size_t kMaxSuggestLength = 64;
@@ -84,33 +82,10 @@ constexpr std::string_view kBuiltinProviders[] = {"apple", "signal", "whatsapp",
 // ---------------------------------------------------------------------------
 // 2. Helpers.
 
-// 'text', with control characters escaped and long text cut, for messages.
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (used >= kMaxQuotedChars) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c >= 0x80) {
-      // Copy a whole UTF-8 sequence (the input was validated as UTF-8), so
-      // the cut never splits a character.
-      std::size_t len = (c >= 0xf0) ? 4 : (c >= 0xe0) ? 3 : 2;
-      len = std::min(len, text.size() - i);
-      out.append(text.substr(i, len));
-      i += len - 1;
-    } else {
-      out += static_cast<char>(c);
-    }
-    ++used;
-  }
-  out += "'";
-  return out;
-}
+// 'text', printable and cut after kMaxQuotedChars characters, for messages
+// (text.h: control characters as \xNN, C1 controls and characters that
+// reorder or hide text as \uXXXX).
+std::string quote(std::string_view text) { return text::quote(text, text::kMaxQuotedChars); }
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -778,7 +753,7 @@ class Validator {
       for (char c : name) fixed += ascii_lower(c);
       fail(node.source(), fmt::format("invalid {} name {}", kind, quote(name)),
            is_valid_name(fixed)
-               ? fmt::format("names are lowercase: '{}'", fixed)
+               ? fmt::format("names are lowercase: {}", quote(fixed))
                : std::string("a name starts with a lowercase letter, then lowercase letters, digits, '_' or '-'"));
     }
     const auto [it, inserted] = actors_.emplace(name, ActorEntry{std::string(kind), pos_of(node.source())});
@@ -1236,8 +1211,10 @@ std::string parser_message(std::string_view description) {
 // 5. Public entry points.
 
 std::string LoadError::format() const {
-  std::string out = pos.line == 0 ? fmt::format("{}: error: {}", pos.file, message)
-                                  : fmt::format("{}:{}:{}: error: {}", pos.file, pos.line, pos.column, message);
+  // The file's name is user text too (a downloaded lesson's name).
+  const std::string file = text::printable(pos.file);
+  std::string out = pos.line == 0 ? fmt::format("{}: error: {}", file, message)
+                                  : fmt::format("{}:{}:{}: error: {}", file, pos.line, pos.column, message);
   if (!hint.empty()) out += fmt::format("\nhint: {}", hint);
   return out;
 }

@@ -38,6 +38,7 @@
 #include "msgsim/settings.h"
 #include "msgsim/world.h"
 #include "protocols/registry.h"
+#include "sim/text.h"
 
 #ifndef MSGSIM_VERSION
 #error "MSGSIM_VERSION must be defined by the build (sim/CMakeLists.txt)"
@@ -58,6 +59,12 @@ struct Io {
   std::ostream& out() const { return streams.out; }
   std::ostream& err() const { return streams.err; }
 };
+
+// An argument or a name from the command line, in a message: quoted, cut
+// and with anything that could drive the terminal escaped (sim/text.h).
+std::string quote_arg(std::string_view s) { return text::quote(s); }
+// A file's name in a message: escaped the same way, never cut.
+std::string shown_path(std::string_view path) { return text::printable(path); }
 
 int fail(const Io& io, const UsageError& e) {
   io.err() << "msgsim: error: " << e.message << "\n";
@@ -248,17 +255,17 @@ std::optional<UsageError> parse(CLI::App& app, std::string_view command, const s
     if (!after_dashes && x.size() > 1 && x[0] == '-') {
       const std::string name = x.substr(0, x.find('='));
       const std::string guess = closest_match(name, option_names);
-      return UsageError{fmt::format("unknown option '{}' for 'msgsim {}'", name, command),
+      return UsageError{fmt::format("unknown option {} for 'msgsim {}'", quote_arg(name), command),
                         guess.empty() ? see : fmt::format("did you mean '{}'? ({})", guess, see)};
     }
   }
   for (const auto& x : extras)
-    if (x != "--") return UsageError{fmt::format("unexpected argument '{}'", x), see};
+    if (x != "--") return UsageError{fmt::format("unexpected argument {}", quote_arg(x)), see};
   return std::nullopt;
 }
 
 std::string describe_pos(const SourcePos& pos, const std::string& fallback_file) {
-  const std::string file = pos.file.empty() ? fallback_file : pos.file;
+  const std::string file = shown_path(pos.file.empty() ? fallback_file : pos.file);
   if (pos.line == 0) return file;
   if (pos.column == 0) return fmt::format("{}:{}", file, pos.line);
   return fmt::format("{}:{}:{}", file, pos.line, pos.column);
@@ -358,11 +365,11 @@ std::variant<std::vector<std::string>, UsageError> select_protocols(const Scenar
     const std::string in_file = fmt::format("this scenario's protocols: {}", join(scenario.protocols, ", "));
     if (find_model(name) != nullptr)
       return UsageError{fmt::format("protocol '{}' is not in {}", name,
-                                    scenario.path == "-" ? std::string("the scenario") : scenario.path),
+                                    scenario.path == "-" ? std::string("the scenario") : shown_path(scenario.path)),
                         fmt::format("{}; add \"{}\" to `protocols` in the file to compare it", in_file, name)};
     std::string guess = closest_match(name, scenario.protocols);
     if (guess.empty()) guess = closest_match(name, model_names());
-    return UsageError{fmt::format("unknown protocol '{}'", name),
+    return UsageError{fmt::format("unknown protocol {}", quote_arg(name)),
                       guess.empty() ? in_file : fmt::format("did you mean '{}'? ({})", guess, in_file)};
   }
   std::vector<std::string> out;
@@ -420,19 +427,20 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   } else {
     const std::string guess = closest_match(format, kFormatNames);
     const std::string formats = fmt::format("formats: {}", join(kFormatNames, ", "));
-    return fail(io, {fmt::format("unknown format '{}'", format),
+    return fail(io, {fmt::format("unknown format {}", quote_arg(format)),
                      guess.empty() ? formats : fmt::format("did you mean '{}'? ({})", guess, formats)});
   }
   if (app.count("--seed") > 0) {
     a.seed = parse_seed(seed);
     if (!a.seed)
-      return fail(io, {fmt::format("--seed '{}' is not a number", seed),
+      return fail(io, {fmt::format("--seed {} is not a number", quote_arg(seed)),
                        "a seed is a whole number from 0 to 18446744073709551615, e.g. --seed 7"});
   }
 
   if (app.count("--jobs") > 0) {
     const auto j = parse_jobs(jobs);
-    if (!j) return fail(io, {fmt::format("--jobs '{}' is not a number of threads", jobs), "use 1 to 1024, e.g. -j 2"});
+    if (!j)
+      return fail(io, {fmt::format("--jobs {} is not a number of threads", quote_arg(jobs)), "use 1 to 1024, e.g. -j 2"});
     a.jobs = *j;
   }
 
@@ -461,7 +469,7 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   // written fails at once rather than after a long run.
   const bool to_stdout = a.output.empty() || a.output == "-";
   const auto cannot_write = [&] {
-    return fail(io, {fmt::format("cannot write the report to '{}': {}", a.output, std::strerror(errno)),
+    return fail(io, {fmt::format("cannot write the report to '{}': {}", shown_path(a.output), std::strerror(errno)),
                      "check that the folder exists and that you may write there"});
   };
   std::ofstream file;
@@ -533,7 +541,7 @@ int cmd_validate(const std::vector<std::string>& args, const Io& io) {
     return kExitUsage;
   }
   const Scenario& s = std::get<Scenario>(loaded);
-  io.out() << fmt::format("{}: ok ({}, {}, {})\n", file, plural(s.parties.size(), "party", "parties"),
+  io.out() << fmt::format("{}: ok ({}, {}, {})\n", shown_path(file), plural(s.parties.size(), "party", "parties"),
                           plural(s.messages.size(), "message", "messages"),
                           plural(s.protocols.size(), "protocol", "protocols"));
   return kExitOk;
@@ -673,7 +681,7 @@ int cmd_list(const std::vector<std::string>& args, const Io& io) {
 std::variant<std::uint64_t, UsageError> parse_count(std::string_view option, const std::string& value,
                                                     std::string_view range, std::string_view example) {
   if (auto v = parse_seed(value)) return *v;
-  return UsageError{fmt::format("{} '{}' is not a number", option, value),
+  return UsageError{fmt::format("{} {} is not a number", option, quote_arg(value)),
                     fmt::format("{} takes a whole number from {}, e.g. {} {}", option, range, option, example)};
 }
 
@@ -721,7 +729,7 @@ int cmd_generate(const std::vector<std::string>& args, const Io& io) {
       const std::size_t comma = rest.find(',');
       options.protocols.emplace_back(rest.substr(0, comma));
       if (options.protocols.back().empty())
-        return fail(io, {fmt::format("--protocols '{}' has an empty name", protocols),
+        return fail(io, {fmt::format("--protocols {} has an empty name", quote_arg(protocols)),
                          "separate the names with single commas, e.g. --protocols imessage,signal"});
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
@@ -738,7 +746,7 @@ int cmd_generate(const std::vector<std::string>& args, const Io& io) {
   if (file) generate_scenario(options, file);
   file.close();
   if (!file)
-    return fail(io, {fmt::format("cannot write the scenario to '{}': {}", output, std::strerror(errno)),
+    return fail(io, {fmt::format("cannot write the scenario to '{}': {}", shown_path(output), std::strerror(errno)),
                      "check that the folder exists and that you may write there"});
   return kExitOk;
 }
@@ -777,7 +785,7 @@ const Command* find_command(std::string_view name) {
 UsageError unknown_command(std::string_view name) {
   const std::string guess = closest_match(name, command_names());
   const std::string commands = fmt::format("commands: {}", join(command_names(), ", "));
-  return {fmt::format("unknown command '{}'", name),
+  return {fmt::format("unknown command {}", quote_arg(name)),
           guess.empty() ? fmt::format("{}; see 'msgsim --help'", commands)
                         : fmt::format("did you mean '{}'? ({})", guess, commands)};
 }
@@ -787,7 +795,7 @@ int cmd_help(const std::vector<std::string>& args, const Io& io) {
     io.out() << kMainUsage;
     return kExitOk;
   }
-  if (args.size() > 1) return fail(io, {fmt::format("unexpected argument '{}'", args[1]), "msgsim help COMMAND"});
+  if (args.size() > 1) return fail(io, {fmt::format("unexpected argument {}", quote_arg(args[1])), "msgsim help COMMAND"});
   const Command* c = find_command(args[0]);
   if (c == nullptr) return fail(io, unknown_command(args[0]));
   io.out() << c->usage;
@@ -806,7 +814,7 @@ int dispatch(const std::vector<std::string>& args, const Io& io) {
   if (first.size() > 1 && first[0] == '-') {
     const std::string name = first.substr(0, first.find('='));
     const std::string guess = closest_match(name, {"--help", "--version"});
-    return fail(io, {fmt::format("unknown option '{}'", name),
+    return fail(io, {fmt::format("unknown option {}", quote_arg(name)),
                      guess.empty() ? "options go after the command, e.g. 'msgsim run FILE --format json'; see 'msgsim --help'"
                                    : fmt::format("did you mean '{}'?", guess)});
   }

@@ -136,6 +136,26 @@ TEST(CliErrors, UnknownOptionSuggestsTheClosest) {
             "hint: did you mean '--details'? (see 'msgsim list --help')\n");
 }
 
+TEST(CliErrors, ArgumentsAreEchoedEscapedAndCut) {
+  // U+202E (right-to-left override), a C1 CSI (U+009B) and ESC in an
+  // argument reached stderr raw, and a long argument was echoed in full.
+  EXPECT_EQ(run({"run", data("two_messages.toml"), "--format", "\xe2\x80\xaenosj\xc2\x9b" "31m\x1b[2J"}).err,
+            "msgsim: error: unknown format '\\u202Enosj\\u009B31m\\x1b[2J'\n"
+            "hint: formats: table, markdown, csv, json\n");
+  EXPECT_EQ(run({"validate", "a.toml", std::string(100000, 'x')}).err,
+            "msgsim: error: unexpected argument '" + std::string(48, 'x') + "...'\n"
+            "hint: see 'msgsim validate --help'\n");
+  EXPECT_EQ(run({"generate", "--parties", "3", "--messages", "4", "--seed", "1", "--protocols",
+                 "signal," + std::string(1000, 'y')})
+                .err,
+            "msgsim: error: unknown protocol '" + std::string(48, 'y') + "...' in --protocols\n"
+            "hint: protocols: " + fmt::format("{}", fmt::join(model_names(), ", ")) + "\n");
+  // A file's name is shown escaped too, never cut.
+  const Outcome o = run({"validate", "/nonexistent/\x1b]0;evil\x07" + std::string(60, 'z') + ".toml"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(o.err.starts_with("/nonexistent/\\x1b]0;evil\\x07" + std::string(60, 'z') + ".toml: error: ")) << o.err;
+}
+
 TEST(CliErrors, OptionWithoutValue) {
   const Outcome o = run({"run", data("two_messages.toml"), "--format"});
   EXPECT_EQ(o.code, kExitUsage);

@@ -354,6 +354,21 @@ TEST(LoaderErrors, UserTextInMessagesIsEscapedAndShortened) {
   EXPECT_EQ(error_of("title = \"t\"\nprotocols = [\"" + std::string(100, 'x') + "\"]\n"),
             "s.toml:2:14: error: unknown protocol '" + std::string(48, 'x') +
                 "...'\nhint: known protocols: imessage, signal, whatsapp");
+  // C1 controls (U+009B, the CSI) and characters that reorder or hide text
+  // (U+202E, U+2066, U+200B) reached stderr raw.
+  EXPECT_EQ(error_of("title = \"t\"\nprotocols = [\"\xc2\x9b" "31m\xe2\x80\xae" "cba\xe2\x81\xa6\xe2\x80\x8b\"]\n"),
+            "s.toml:2:14: error: unknown protocol '\\u009B31m\\u202Ecba\\u2066\\u200B'\n"
+            "hint: known protocols: imessage, signal, whatsapp");
+  // A long bad name was echoed in full in the hint (5 MB for a 5 MB name).
+  const std::string long_name =
+      error_of("title = \"t\"\nprotocols = [\"signal\"]\n[[party]]\nname = \"" + std::string(5 << 20, 'A') + "\"\n");
+  EXPECT_TRUE(long_name == "s.toml:4:8: error: invalid party name '" + std::string(48, 'A') + "...'\n" +
+                               "hint: names are lowercase: '" + std::string(48, 'a') + "...'")
+      << long_name.size() << " bytes: " << long_name.substr(0, 200) << "...";
+  // The file's name is shown the same way.
+  EXPECT_EQ(testing::error_of_file("x = 1", "evil\x1b[2J\xe2\x80\xae.toml", kOptions),
+            "evil\\x1b[2J\\u202E.toml:1:1: error: unknown key 'x'\n"
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect");
 }
 
 // Every file in tests/data/loader/bad/ is a scenario with one mistake; the
