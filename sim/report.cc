@@ -417,7 +417,11 @@ void render_json(const ReportGrid& grid, Sink& sink) {
 }
 
 // ---------------------------------------------------------------------------
-// CSV (RFC 4180 quoting; "\n" line ends)
+// CSV (RFC 4180 quoting; "\n" line ends). `how` is the chain as a JSON array
+// of its steps (["step 1","step 2"], [] when there is none), in one field:
+// any separator could appear in a step (a provider's label is the user's),
+// a JSON array cannot be misread, a script reads it back with one call, and
+// its escapes keep each row on one line.
 
 std::string csv_field(std::string_view s) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
@@ -447,7 +451,7 @@ void csv_results(const ReportGrid& grid, std::size_t p, Sink& sink) {
       out += ',';
       out += actor_fields[a];
       out += readable ? ",true," : ",false,";
-      if (readable) out += csv_field(fmt::format("{}", fmt::join(grid.how(p, m, a), " | ")));
+      out += readable ? csv_field(json_text(Json(grid.how(p, m, a)), -1)) : std::string("[]");
       out += '\n';
       sink.maybe_flush();
     }

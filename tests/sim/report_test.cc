@@ -311,20 +311,59 @@ TEST(CsvReport, HasOneQuotedRowPerCell) {
   r.protocols = {"imessage"};
   r.messages.resize(1);
   r.actors.resize(3);
+  r.results[0].set_unreadable(1, 1);
   EXPECT_EQ(render(r, Format::kCsv),
             "protocol,message,at,from,to,actor,actor_kind,readable,how\n"
-            "imessage,1,1,alice,bob,alice,party,true,\n"
-            "imessage,1,1,alice,bob,bob,party,true,\n"
-            "imessage,1,1,alice,bob,apple,provider,true,\"bob's iPhone backup holds the Messages in iCloud key | "
-            "apple decrypted the copy, stored\"\n");
+            "imessage,1,1,alice,bob,alice,party,true,[]\n"
+            "imessage,1,1,alice,bob,bob,party,false,[]\n"
+            "imessage,1,1,alice,bob,apple,provider,true,\"[\"\"bob's iPhone backup holds the Messages in iCloud key\"\","
+            "\"\"apple decrypted the copy, stored\"\"]\"\n");
 }
 
-TEST(CsvReport, DoublesQuotesInsideQuotedFields) {
+// The records of an RFC 4180 text, each a list of fields.
+std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
+  std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted && c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+      records.back().back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && c == ',') {
+      records.back().emplace_back();
+    } else if (!quoted && c == '\n') {
+      records.emplace_back(1);
+    } else {
+      records.back().back() += c;
+    }
+  }
+  if (records.back() == std::vector<std::string>(1)) records.pop_back();  // after the last line break
+  return records;
+}
+
+TEST(CsvReport, TheChainIsAJsonArrayThatAScriptReadsBack) {
+  // The steps were joined with " | ", which a label may contain: a 3-step
+  // chain read as 9 steps. Now `how` is a JSON array of the steps, in one
+  // field, one line per cell.
   Report r = sample_report();
-  r.results[0].set_readable(1, 2, std::vector<std::string>{"the \"escrow\" key", "line\nbreak"});
+  const std::vector<std::string> how = {"held by \"Apple | iCloud | backups\"", "a, b | c\nd",
+                                        "opened \\ | \u202E | done"};
+  r.results[0].set_readable(1, 2, how);
   const std::string csv = render(r, Format::kCsv);
-  EXPECT_NE(csv.find(",provider,true,\"the \"\"escrow\"\" key | line\nbreak\"\n"), std::string::npos) << csv;
-  EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u + 1u);  // header, cells, one embedded line break
+  EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u);  // one line per cell: no raw line break
+  const auto records = parse_csv(csv);
+  ASSERT_EQ(records.size(), 1u + 2u * 3u * 4u);
+  for (const auto& record : records) ASSERT_EQ(record.size(), 9u);
+  EXPECT_EQ(records[0][8], "how");
+  EXPECT_EQ(records[3][5], "apple");
+  EXPECT_EQ(json::parse(records[3][8]), json(how));
+  EXPECT_EQ(records[3][8].find("\u202E"), std::string::npos) << "written as the JSON escape \\u202e";
+  EXPECT_EQ(json::parse(records[4][8]), json(sample_report().results[0].how(1, 3)));
+  EXPECT_EQ(json::parse(records[1][8]), json::array());  // a party reads its own message: no chain
+  EXPECT_EQ(records[11][7], "false");  // imessage #3, apple
+  EXPECT_EQ(json::parse(records[11][8]), json::array());
 }
 
 TEST(MarkdownReport, PastesAsTablesWithEscapedPipes) {
