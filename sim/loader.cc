@@ -17,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <istream>
 #include <map>
 #include <new>
 #include <optional>
@@ -27,6 +28,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "text.h"
 
@@ -163,6 +166,22 @@ bool is_valid_name(std::string_view name) {
   });
 }
 
+// `size`: "67208864", or "more than 67108864" when a pipe's size is unknown.
+LoadError file_too_large(const std::string& path, const std::string& size) {
+  return LoadError{{path, 0, 0}, fmt::format("file too large: {} bytes, the limit is {} bytes", size, kMaxScenarioBytes),
+                   "a scenario is a short hand-written file; is this the right file?"};
+}
+
+// A read that failed (`error`: its errno, or 0 if unknown), which must not
+// read as the end of a short file.
+LoadError read_error(const std::string& path, int error) {
+  const std::string why = error != 0 ? std::strerror(error) : "read error";
+  if (path == "-")
+    return LoadError{{path, 0, 0}, fmt::format("cannot read the scenario from standard input: {}", why),
+                     "pipe the scenario in (msgsim validate - < lesson.toml), or give its file name"};
+  return LoadError{{path, 0, 0}, fmt::format("cannot read the scenario: {}", why), ""};
+}
+
 bool is_country_code(std::string_view code) {
   return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z';
 }
@@ -241,11 +260,7 @@ class PreCheck {
 
   // The ASCII text for toml++, or the first problem found.
   std::variant<PreChecked, LoadError> run() {
-    if (text_.size() > kMaxScenarioBytes)
-      return LoadError{{path_, 0, 0},
-                       fmt::format("file too large: {} bytes, the limit is {} bytes", text_.size(),
-                                   kMaxScenarioBytes),
-                       "a scenario is a short hand-written file; is this the right file?"};
+    if (text_.size() > kMaxScenarioBytes) return file_too_large(path_, std::to_string(text_.size()));
     // A UTF-8 byte order mark is allowed at the very start (toml++ would
     // skip it); it is not a character of line 1.
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;
@@ -1280,17 +1295,37 @@ LoadResult load_scenario_file(const std::string& path, const LoadOptions& option
   // file (or an endless pipe) without holding it all in memory.
   std::string text;
   char buffer[1 << 16];
-  bool read_error = false;
+  int error = 0;
+  errno = 0;
   while (text.size() <= kMaxScenarioBytes) {
     const std::size_t n = std::fread(buffer, 1, sizeof buffer, file);
     text.append(buffer, n);
     if (n < sizeof buffer) {
-      read_error = std::ferror(file) != 0;
+      if (std::ferror(file) != 0) error = errno != 0 ? errno : EIO;
       break;
     }
   }
+  // A file's own size for the error; a pipe's is unknown.
+  std::string size = fmt::format("more than {}", kMaxScenarioBytes);
+  struct stat st {};
+  if (text.size() > kMaxScenarioBytes && ::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode))
+    size = std::to_string(st.st_size);
   if (!is_stdin) std::fclose(file);
-  if (read_error) return LoadError{{path, 0, 0}, "cannot read the scenario: read error", ""};
+  if (error != 0) return read_error(path, error);
+  if (text.size() > kMaxScenarioBytes) return file_too_large(path, size);
+  return load_scenario_text(text, path, options);
+}
+
+LoadResult load_scenario_stream(std::istream& in, const std::string& path, const LoadOptions& options) {
+  // As load_scenario_file: at most one byte past the limit.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (text.size() <= kMaxScenarioBytes && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return read_error(path, 0);
+  if (text.size() > kMaxScenarioBytes) return file_too_large(path, fmt::format("more than {}", kMaxScenarioBytes));
   return load_scenario_text(text, path, options);
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -61,6 +62,7 @@ using LoadResult = std::variant<Scenario, LoadError>;
 
 LoadResult load_scenario_file(const std::string& path, const LoadOptions& options);
 LoadResult load_scenario_text(std::string_view text, const std::string& path, const LoadOptions& options);
+LoadResult load_scenario_stream(std::istream& in, const std::string& path, const LoadOptions& options);
 
 // "did you mean" helper: the closest candidate within a small edit distance, or "".
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);

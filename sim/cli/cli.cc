@@ -8,12 +8,14 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -226,6 +228,20 @@ Shows the overview, or the help of COMMAND (run, validate, list, generate).
 // ---------------------------------------------------------------------------
 // Shared parsing
 
+// How many times `args` give the option named `option` ("--format"), in any
+// spelling: -f json, -fjson, --format json, --format=json.
+std::size_t occurrences(const CLI::App& app, const std::string& option, const std::vector<std::string>& args) {
+  const CLI::Option* opt = app.get_option_no_throw(option);
+  if (opt == nullptr) return 0;
+  std::size_t n = 0;
+  for (const auto& arg : args) {
+    if (arg == "--") break;
+    const std::string name = arg.starts_with("--") ? arg.substr(0, arg.find('=')) : arg.substr(0, 2);
+    if (arg.size() > 1 && arg[0] == '-' && opt->check_name(name)) ++n;
+  }
+  return n;
+}
+
 // Parses `args` with `app` (whose options are already bound). Unknown options
 // become "did you mean" errors against `option_names`; stray arguments,
 // "unexpected argument" errors.
@@ -237,9 +253,12 @@ std::optional<UsageError> parse(CLI::App& app, std::string_view command, const s
   try {
     app.parse(reversed);
   } catch (const CLI::ArgumentMismatch& e) {
-    // "--format: 1 required TEXT missing": name the option, not CLI11's type.
+    // "--format: 1 required TEXT missing" or "--format: At Most 1 required
+    // but received 2": name the option, not CLI11's type.
     const std::string what = e.what();
     const std::string option = what.substr(0, what.find(':'));
+    if (const std::size_t n = occurrences(app, option, args); n > 1)
+      return UsageError{fmt::format("option '{}' is given {} times", option, n), "give it once; " + see};
     return UsageError{fmt::format("option '{}' needs a value", option), see};
   } catch (const CLI::ParseError& e) {
     return UsageError{e.what(), see};
@@ -271,18 +290,14 @@ std::string describe_pos(const SourcePos& pos, const std::string& fallback_file)
   return fmt::format("{}:{}:{}", file, pos.line, pos.column);
 }
 
-// Reads the scenario: a file, or standard input for "-".
+// Reads the scenario: a file, or standard input for "-". The process's own
+// standard input is read as a file, so that a read error (a directory, a
+// closed descriptor) is reported with its reason; a stream given to
+// run_cli (the tests) through load_scenario_stream.
 LoadResult load(const Io& io, const std::string& path) {
   LoadOptions options{model_names()};
-  if (path != "-") return load_scenario_file(path, options);
-  // Read one byte past the limit so that the loader reports the size error.
-  std::string text;
-  std::vector<char> buffer(1 << 16);
-  while (text.size() <= kMaxScenarioBytes && io.in()) {
-    io.in().read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    text.append(buffer.data(), static_cast<std::size_t>(io.in().gcount()));
-  }
-  return load_scenario_text(text, path, options);
+  if (path != "-" || &io.in() == &std::cin) return load_scenario_file(path, options);
+  return load_scenario_stream(io.in(), path, options);
 }
 
 UsageError missing_file(std::string_view command) {
@@ -839,7 +854,30 @@ int run_cli(const std::vector<std::string>& args, CliStreams streams) {
   return kExitInternalError;
 }
 
+namespace {
+
+// A standard descriptor that is closed (msgsim run - <&-) is opened on
+// /dev/null the wrong way round (gnulib's stdopen does the same): the next
+// file msgsim opens cannot take its number (the -o file would become
+// "standard output"), and every use of it still fails as on a closed
+// descriptor (EBADF), which msgsim reports.
+void occupy_closed_standard_descriptors() {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int opened = ::open("/dev/null", (fd == STDIN_FILENO ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (opened >= 0 && opened != fd) {
+      ::dup2(opened, fd);  // dup2 clears O_CLOEXEC on fd
+      ::close(opened);
+    } else if (opened == fd) {
+      ::fcntl(fd, F_SETFD, 0);
+    }
+  }
+}
+
+}  // namespace
+
 int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  occupy_closed_standard_descriptors();
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   const char* no_color = std::getenv("NO_COLOR");

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -190,6 +192,47 @@ TEST(LoaderTest, LoadsFromAFileAndReportsMissingOnes) {
             missing + ": error: cannot open the scenario: No such file or directory");
   EXPECT_EQ(std::get<LoadError>(load_scenario_file(data_dir(), kOptions)).format(),
             data_dir() + ": error: cannot read the scenario: it is a directory");
+}
+
+TEST(LoaderTest, ATooLargeFileIsRefusedWithItsSize) {
+  // "file too large" gave the bytes read (the limit plus up to 64 KiB), not
+  // the file's size.
+  const std::string path =
+      (std::filesystem::temp_directory_path() / fmt::format("msgsim_large_{}.toml", ::getpid())).string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string block(1 << 20, '#');
+    for (std::size_t written = 0; written < kMaxScenarioBytes; written += block.size()) out << block;
+    out << std::string(100000, '#');
+  }
+  const LoadResult result = load_scenario_file(path, kOptions);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(std::holds_alternative<LoadError>(result));
+  EXPECT_EQ(std::get<LoadError>(result).format(),
+            path + ": error: file too large: 67208864 bytes, the limit is 67108864 bytes\n"
+                   "hint: a scenario is a short hand-written file; is this the right file?");
+}
+
+// A stream that fails while it is read (a device error, a vanished file).
+class FailingBuffer : public std::streambuf {
+ protected:
+  int_type underflow() override { throw std::ios_base::failure("read failed"); }
+};
+
+TEST(LoaderTest, AStreamIsReadToItsEndOrRefused) {
+  std::istringstream good(kBase);
+  EXPECT_TRUE(std::holds_alternative<Scenario>(load_scenario_stream(good, "-", kOptions)));
+  // A pipe larger than the limit: its size is unknown, the limit is not.
+  std::istringstream large(std::string(kMaxScenarioBytes + 100000, '#'));
+  EXPECT_EQ(std::get<LoadError>(load_scenario_stream(large, "-", kOptions)).format(),
+            "-: error: file too large: more than 67108864 bytes, the limit is 67108864 bytes\n"
+            "hint: a scenario is a short hand-written file; is this the right file?");
+  // A read error is not the end of an empty file.
+  FailingBuffer failing;
+  std::istream broken(&failing);
+  EXPECT_EQ(std::get<LoadError>(load_scenario_stream(broken, "-", kOptions)).format(),
+            "-: error: cannot read the scenario from standard input: read error\n"
+            "hint: pipe the scenario in (msgsim validate - < lesson.toml), or give its file name");
 }
 
 // --- error texts: one per kind of mistake, asserted in full
