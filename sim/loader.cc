@@ -1278,8 +1278,6 @@ LoadResult load_scenario_text(std::string_view text, const std::string& path, co
     // seen, but it must not escape either.
     return LoadError{{path, 0, 0}, fmt::format("internal error: toml++ check '{}' failed", failed.expression),
                      "please report this scenario file to the msgsim developers"};
-  } catch (const std::bad_alloc&) {
-    return LoadError{{path, 0, 0}, "out of memory while reading the scenario", ""};
   }
 }
 

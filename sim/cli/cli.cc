@@ -11,19 +11,26 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <csignal>
 #include <charconv>
 #include <cstdint>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <chrono>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -48,6 +55,8 @@
 
 namespace msgsim {
 namespace {
+
+namespace fs = std::filesystem;
 
 // A command-line mistake: printed as "msgsim: error: ..." and "hint: ...".
 struct UsageError {
@@ -140,7 +149,8 @@ Examples:
   msgsim generate --parties 1000 --messages 1000000 --seed 1 -o big.toml
 
 Exit status: 0 done and every expectation holds, 1 an expectation failed,
-2 invalid scenario or command line.
+2 invalid scenario or command line, or the output cannot be written,
+71 out of memory.
 )usage";
 
 constexpr std::string_view kRunUsage = R"usage(Usage: msgsim run FILE [options]
@@ -166,7 +176,9 @@ Examples:
   msgsim run - --format json --seed 1 < lesson.toml
 
 Exit status: 0 every expectation holds, 1 an expectation failed (each failure
-is printed on stderr with its file:line:column), 2 invalid scenario or options.
+is printed on stderr with its file:line:column), 2 invalid scenario or options,
+or the report cannot be written (-o FILE keeps its previous content), 71 out
+of memory.
 )usage";
 
 constexpr std::string_view kValidateUsage = R"usage(Usage: msgsim validate FILE
@@ -304,6 +316,281 @@ UsageError missing_file(std::string_view command) {
   return UsageError{fmt::format("'msgsim {}' needs a scenario FILE", command),
                     fmt::format("msgsim {} lesson.toml (or '-' for standard input); see 'msgsim {} --help'",
                                 command, command)};
+}
+
+// ---------------------------------------------------------------------------
+// Output: standard output and -o files. A write that fails is an error, and
+// a user's file is never left empty or half-written.
+
+// A stream buffer on a file descriptor that remembers why its first write
+// failed, so that the error can say "No space left on device". After a
+// failure every write fails (the stream goes bad and stays bad).
+class FdWriter : public std::streambuf {
+ public:
+  explicit FdWriter(int fd) : fd_(fd) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+  FdWriter(const FdWriter&) = delete;
+  FdWriter& operator=(const FdWriter&) = delete;
+
+  int fd() const { return fd_; }
+  int error() const { return error_; }  // errno of the first failed write, 0 if none
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (n <= epptr() - pptr()) {
+      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+      pbump(static_cast<int>(n));
+      return n;
+    }
+    // More than the buffer holds: write what it has, then the rest directly.
+    if (!drain() || !write_all(s, static_cast<std::size_t>(n))) return 0;
+    return n;
+  }
+
+  int sync() override { return drain() ? 0 : -1; }
+
+ private:
+  bool drain() {
+    const auto n = static_cast<std::size_t>(pptr() - pbase());
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return n == 0 ? error_ == 0 : write_all(buffer_.data(), n);
+  }
+
+  bool write_all(const char* p, std::size_t n) {
+    while (error_ == 0 && n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        error_ = w < 0 ? errno : EIO;
+        break;
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return error_ == 0;
+  }
+
+  int fd_;
+  int error_ = 0;
+  std::array<char, 1 << 16> buffer_{};
+};
+
+// Why `os` failed: its FdWriter's error if it has one, else "write error".
+std::string write_error(const std::ostream& os) {
+  const auto* writer = dynamic_cast<const FdWriter*>(os.rdbuf());
+  return writer != nullptr && writer->error() != 0 ? std::strerror(writer->error()) : "write error";
+}
+
+// The error for standard output that could not be written, with a hint for
+// the two usual causes.
+int cannot_write_stdout(const Io& io) {
+  const auto* writer = dynamic_cast<const FdWriter*>(io.out().rdbuf());
+  const int error = writer != nullptr ? writer->error() : 0;
+  io.err() << "msgsim: error: cannot write to standard output: " << write_error(io.out()) << "\n";
+  if (error == ENOSPC) io.err() << "hint: the disk is full: free some space, or write elsewhere\n";
+  if (error == EBADF) io.err() << "hint: standard output is closed: send it somewhere, e.g. > report.txt\n";
+  return kExitUsage;
+}
+
+// Thrown out of a run whose report can no longer be written (a streamed
+// protocol's cells failed), so that the run stops there.
+struct OutputFailed {};
+
+// The temporary file that a signal handler removes: one at a time, as a
+// command writes one output. A fixed buffer, because the handler may use
+// nothing but async-signal-safe calls (unlink, signal, raise).
+char g_pending_path[PATH_MAX + 64];
+volatile std::sig_atomic_t g_pending = 0;
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+extern "C" void remove_pending_output(int sig) {
+  if (g_pending != 0) ::unlink(g_pending_path);
+  // Then die of the signal, as without the handler (the shell sees it).
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// -o FILE. The output goes to a temporary file beside FILE, which replaces
+// FILE (rename) only once it is complete and on disk, so that until then
+// FILE keeps its previous content, whatever stops msgsim: an error, Ctrl-C,
+// SIGTERM, running out of memory. The temporary file is removed on every
+// failure, and by a handler of SIGINT, SIGTERM and SIGHUP; only SIGKILL
+// (the kernel's out-of-memory killer among others) leaves it behind, named
+// ".FILE.msgsim-XXXXXX", with FILE intact. A symbolic link is followed (the
+// link stays), the new file takes the old one's permissions, and a FILE
+// that is not a regular file (/dev/null, a FIFO) is written directly.
+class OutputFile {
+ public:
+  OutputFile() = default;
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile() { abandon(); }
+
+  // Prepares the output; on failure, the reason ("Permission denied").
+  std::optional<std::string> open(const std::string& path) {
+    std::error_code ec;
+    fs::path target = path;
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) return std::string(std::strerror(EISDIR));
+    if (exists && !S_ISREG(st.st_mode)) {
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd_ < 0) return std::string(std::strerror(errno));
+      return start();
+    }
+    if (exists) {
+      // Refuse at once what the old code's open would have refused, rather
+      // than after a long run (rename would replace a read-only file).
+      if (::access(path.c_str(), W_OK) != 0) return std::string(std::strerror(errno));
+      target = fs::canonical(path, ec);  // through symbolic links: replace the file, keep the link
+      if (ec) return ec.message();
+    }
+    target = fs::absolute(target, ec);
+    if (ec) return ec.message();
+    const fs::path temp = target.parent_path() / ("." + target.filename().string() + ".msgsim-XXXXXX");
+    if (temp.native().size() >= sizeof g_pending_path) return std::string(std::strerror(ENAMETOOLONG));
+    std::string name = temp.native();
+    // The handlers first, then the file, with the signals held back while
+    // the handler's path is set: no moment when a signal leaves it behind.
+    install_handlers();
+    {
+      const BlockedSignals blocked;
+      fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+      if (fd_ >= 0) {
+        std::memcpy(g_pending_path, name.c_str(), name.size() + 1);
+        g_pending = 1;
+      }
+    }
+    if (fd_ < 0) {
+      const int error = errno;
+      restore_handlers();
+      return std::string(std::strerror(error));
+    }
+    temp_ = name;
+    target_ = target.native();
+    // mkostemp makes the file 0600: give it the mode FILE has, or the one a
+    // new file gets (0666 less the umask, which can only be read by setting
+    // it; msgsim has no other thread yet).
+    mode_t mode = 0;
+    if (exists) {
+      mode = st.st_mode & 07777;
+      if (::fchown(fd_, st.st_uid, st.st_gid) != 0) {
+        // Not the owner's to give (msgsim runs as another user): the file
+        // becomes this user's, as a new one would.
+      }
+    } else {
+      const mode_t mask = ::umask(0);
+      ::umask(mask);
+      mode = 0666 & ~mask;
+    }
+    if (::fchmod(fd_, mode) != 0) return std::string(std::strerror(errno));
+    return start();
+  }
+
+  std::ostream& stream() { return *stream_; }
+
+  // Writes the rest out and puts the file in place; on failure, the reason,
+  // and FILE keeps its previous content.
+  std::optional<std::string> commit() {
+    stream_->flush();
+    if (!*stream_) return write_error(*stream_);
+    if (!temp_.empty() && ::fsync(fd_) != 0) return std::string(std::strerror(errno));
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return std::string(std::strerror(errno));
+    if (temp_.empty()) return std::nullopt;
+    if (::rename(temp_.c_str(), target_.c_str()) != 0) return std::string(std::strerror(errno));
+    forget_temp();
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<std::string> start() {
+    writer_.emplace(fd_);
+    stream_.emplace(&*writer_);
+    return std::nullopt;
+  }
+
+  // Removes the temporary file unless commit() put it in place.
+  void abandon() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (temp_.empty()) return;
+    ::unlink(temp_.c_str());
+    forget_temp();
+  }
+
+  void forget_temp() {
+    {
+      const BlockedSignals blocked;
+      g_pending = 0;
+    }
+    temp_.clear();
+    restore_handlers();
+  }
+
+  void restore_handlers() {
+    for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i)
+      ::sigaction(kCleanupSignals[i], &previous_[i], nullptr);
+  }
+
+  void install_handlers() {
+    struct sigaction action {};
+    action.sa_handler = remove_pending_output;
+    sigemptyset(&action.sa_mask);
+    for (std::size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      // A signal the caller ignores (nohup) stays ignored.
+      ::sigaction(kCleanupSignals[i], nullptr, &previous_[i]);
+      if (previous_[i].sa_handler != SIG_IGN) ::sigaction(kCleanupSignals[i], &action, nullptr);
+    }
+  }
+
+  // Holds the cleanup signals back for its lifetime.
+  class BlockedSignals {
+   public:
+    BlockedSignals() {
+      sigset_t set;
+      sigemptyset(&set);
+      for (int sig : kCleanupSignals) sigaddset(&set, sig);
+      ::pthread_sigmask(SIG_BLOCK, &set, &saved_);
+    }
+    ~BlockedSignals() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+    BlockedSignals(const BlockedSignals&) = delete;
+    BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+   private:
+    sigset_t saved_;
+  };
+
+  int fd_ = -1;
+  std::string temp_;    // the temporary file, empty when writing FILE directly or done
+  std::string target_;  // what it replaces
+  std::optional<FdWriter> writer_;
+  std::optional<std::ostream> stream_;
+  struct sigaction previous_[std::size(kCleanupSignals)] {};
+};
+
+// The scenario's file, whose report must not replace it: `input`, or for
+// "-" the file the process's standard input reads, if it is one.
+std::optional<struct stat> scenario_file(const std::string& input, bool input_is_stdin) {
+  struct stat st {};
+  const int read = input == "-" ? (input_is_stdin ? ::fstat(STDIN_FILENO, &st) : -1) : ::stat(input.c_str(), &st);
+  if (read != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return st;
+}
+
+// True when `output` is that file, in any spelling (a symbolic or hard link
+// included).
+bool is_the_scenario(const std::optional<struct stat>& scenario, const struct stat& output) {
+  return scenario && scenario->st_dev == output.st_dev && scenario->st_ino == output.st_ino;
 }
 
 // ---------------------------------------------------------------------------
@@ -459,6 +746,21 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
     a.jobs = *j;
   }
 
+  // The report must not replace the scenario, whatever the spelling.
+  const bool to_stdout = a.output.empty() || a.output == "-";
+  const auto scenario_stat = scenario_file(a.file, &io.in() == &std::cin);
+  struct stat output_stat {};
+  if (!to_stdout && ::stat(a.output.c_str(), &output_stat) == 0 && is_the_scenario(scenario_stat, output_stat))
+    return fail(io, {fmt::format("the output '{}' is the scenario itself: the report would replace it",
+                                 shown_path(a.output)),
+                     "write the report to another file, e.g. -o report.txt"});
+  const auto* stdout_writer = dynamic_cast<const FdWriter*>(io.out().rdbuf());
+  if (to_stdout && stdout_writer != nullptr && ::fstat(stdout_writer->fd(), &output_stat) == 0 &&
+      is_the_scenario(scenario_stat, output_stat))
+    return fail(io, {"standard output is the scenario itself: the report would be written into it",
+                     "the shell empties a file named after '>' before msgsim starts; if the scenario is empty now, "
+                     "restore it, and send the report elsewhere, e.g. > report.txt"});
+
   LoadResult loaded = load(io, a.file);
   if (const auto* error = std::get_if<LoadError>(&loaded)) {
     io.err() << error->format() << "\n";
@@ -481,30 +783,41 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   }
 
   // The output file is opened before the run, so that a path that cannot be
-  // written fails at once rather than after a long run.
-  const bool to_stdout = a.output.empty() || a.output == "-";
-  const auto cannot_write = [&] {
-    return fail(io, {fmt::format("cannot write the report to '{}': {}", shown_path(a.output), std::strerror(errno)),
-                     "check that the folder exists and that you may write there"});
+  // written fails at once rather than after a long run; it replaces FILE
+  // only once the report is complete (OutputFile).
+  const auto cannot_write = [&](const std::string& why, std::string hint) {
+    return fail(io, {fmt::format("cannot write the report to '{}': {}", shown_path(a.output), why), std::move(hint)});
   };
-  std::ofstream file;
-  if (!to_stdout) {
-    file.open(a.output, std::ios::binary | std::ios::trunc);
-    if (!file) return cannot_write();
-  }
+  OutputFile file;
+  if (!to_stdout)
+    if (auto why = file.open(a.output)) return cannot_write(*why, "check that the folder exists and that you may write there");
 
   // JSON and CSV are written protocol by protocol as the run goes, so that
   // a large run does not hold every protocol's results at once; not to a
   // terminal, where the progress line is being drawn.
   const bool writes = !to_stdout || !a.quiet;
-  std::ostream& out = to_stdout ? io.out() : file;
+  std::ostream& out = to_stdout ? io.out() : file.stream();
   std::optional<StreamingReport> stream;
   if (writes && StreamingReport::supports(a.format) && !(to_stdout && io.streams.color_terminal)) {
     stream.emplace(a.format, out);
-    options.on_protocol_final = [&stream](const Report& r, std::size_t p) { stream->protocol(r, p); };
+    // A write that fails stops the run: its report cannot reach the user.
+    options.on_protocol_final = [&stream, &out](const Report& r, std::size_t p) {
+      stream->protocol(r, p);
+      if (!out) throw OutputFailed{};
+    };
   }
+  const auto output_failed = [&] {
+    return to_stdout ? cannot_write_stdout(io) : cannot_write(write_error(out), "");
+  };
 
-  const Report report = run_scenario(scenario, options, find_model);
+  std::optional<Report> ran;
+  try {
+    ran.emplace(run_scenario(scenario, options, find_model));
+  } catch (const OutputFailed&) {
+    progress.reset();
+    return output_failed();
+  }
+  const Report& report = *ran;
   progress.reset();  // clears the progress line before the report
 
   RenderOptions render_options;
@@ -513,10 +826,10 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
   if (stream) stream->finish(report);
   else if (writes) render(report, a.format, render_options, out);
   if (!to_stdout) {
-    file.close();
-    if (!file) return cannot_write();
+    if (auto why = file.commit()) return cannot_write(*why, "");
   } else if (writes) {
     io.out() << std::flush;
+    if (!io.out()) return output_failed();
   }
 
   std::size_t failed = 0;
@@ -755,14 +1068,15 @@ int cmd_generate(const std::vector<std::string>& args, const Io& io) {
   if (output.empty() || output == "-") {
     generate_scenario(options, io.out());
     io.out() << std::flush;
-    return kExitOk;
+    return io.out() ? kExitOk : cannot_write_stdout(io);
   }
-  std::ofstream file(output, std::ios::binary | std::ios::trunc);
-  if (file) generate_scenario(options, file);
-  file.close();
-  if (!file)
-    return fail(io, {fmt::format("cannot write the scenario to '{}': {}", shown_path(output), std::strerror(errno)),
-                     "check that the folder exists and that you may write there"});
+  const auto cannot_write = [&](const std::string& why, std::string hint) {
+    return fail(io, {fmt::format("cannot write the scenario to '{}': {}", shown_path(output), why), std::move(hint)});
+  };
+  OutputFile file;  // replaces FILE only once complete
+  if (auto why = file.open(output)) return cannot_write(*why, "check that the folder exists and that you may write there");
+  generate_scenario(options, file.stream());
+  if (auto why = file.commit()) return cannot_write(*why, "");
   return kExitOk;
 }
 
@@ -843,7 +1157,20 @@ int dispatch(const std::vector<std::string>& args, const Io& io) {
 int run_cli(const std::vector<std::string>& args, CliStreams streams) {
   const Io io{streams};
   try {
-    return dispatch(args, io);
+    const int code = dispatch(args, io);
+    // What a command printed must have reached standard output (unless the
+    // command failed and said why already).
+    io.out().flush();
+    if (code != kExitUsage && !io.out()) return cannot_write_stdout(io);
+    return code;
+  } catch (const std::bad_alloc&) {
+    // Not a bug: the scenario is too large for the memory msgsim may use.
+    // (No formatting here: it would allocate.) A -o file keeps its
+    // previous content (OutputFile).
+    io.err() << "msgsim: error: ran out of memory\n"
+             << "hint: this scenario needs more memory than msgsim may use here; try fewer messages or parties, one "
+                "protocol at a time (--protocol), or --jobs 1\n";
+    return kExitOutOfMemory;
   } catch (const std::exception& e) {
     io.err() << "msgsim: internal error: " << e.what() << "\n"
              << "hint: this is a bug in msgsim; please report it with the scenario file\n";
@@ -876,14 +1203,17 @@ void occupy_closed_standard_descriptors() {
 
 }  // namespace
 
-int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+int cli_main(int argc, char** argv) {
   occupy_closed_standard_descriptors();
+  // Standard output through an FdWriter, which knows why a write failed.
+  FdWriter out_buffer(STDOUT_FILENO);
+  std::ostream out(&out_buffer);
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   const char* no_color = std::getenv("NO_COLOR");
-  const bool color = &out == &std::cout && isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
-  const bool progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
-  return run_cli(args, CliStreams{std::cin, out, err, color, progress});
+  const bool color = isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+  const bool progress = isatty(STDERR_FILENO) == 1;
+  return run_cli(args, CliStreams{std::cin, out, std::cerr, color, progress});
 }
 
 }  // namespace msgsim
