@@ -374,12 +374,11 @@ class PreCheck {
 
   std::optional<LoadError> step(char32_t cp, std::uint32_t column) {
     const bool line_start = line_start_;
-    // A line break ends a key, a table header and a comment, and outside an
-    // array it starts the next key. (Inside a multi-line string it is text.)
-    if (cp == '\n' && state_ != State::kMlBasic && state_ != State::kMlLiteral) {
-      while (!open_.empty() && open_.back() == kHeader) open_.pop_back();
-      start_key(open_.empty() || open_.back() == '{');
-    }
+    // A line break ends a key and a comment, and outside an array it starts
+    // the next key. (Inside a multi-line string it is text; after a table
+    // header left open, the parser reports that header.)
+    if (cp == '\n' && state_ != State::kMlBasic && state_ != State::kMlLiteral)
+      start_key(open_.empty() || open_.back() != '[');
     line_start_ = cp == '\n' || (line_start && state_ == State::kNormal && (cp == ' ' || cp == '\t'));
     switch (state_) {
       case State::kNormal: return step_normal(cp, column, line_start);
