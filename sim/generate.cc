@@ -24,6 +24,7 @@
 
 #include "msgsim/crypto.h"
 #include "msgsim/loader.h"
+#include "text.h"
 
 namespace msgsim {
 namespace {
@@ -249,8 +250,11 @@ SizeBound size_bound(const GenerateOptions& o) {
   return bound;
 }
 
+// Names from the command line, quoted and shown safely (text.h).
 std::string quoted_list(const std::vector<std::string>& names) {
-  return fmt::format("'{}'", fmt::join(names, "', '"));
+  std::vector<std::string> quoted;
+  for (const auto& name : names) quoted.push_back(text::quote(name));
+  return fmt::format("{}", fmt::join(quoted, ", "));
 }
 
 }  // namespace
@@ -276,7 +280,7 @@ std::optional<GenerateError> check_generate_options(const GenerateOptions& o,
     if (std::find(known_protocols.begin(), known_protocols.end(), name) == known_protocols.end()) {
       const std::string guess = closest_match(name, known_protocols);
       const std::string known = fmt::format("protocols: {}", fmt::join(known_protocols, ", "));
-      return GenerateError{fmt::format("unknown protocol '{}' in --protocols", name),
+      return GenerateError{fmt::format("unknown protocol {} in --protocols", text::quote(name)),
                            guess.empty() ? known : fmt::format("did you mean '{}'? ({})", guess, known)};
     }
     if (std::find(o.protocols.begin(), it, name) != it)

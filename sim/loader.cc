@@ -17,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <istream>
 #include <map>
 #include <new>
 #include <optional>
@@ -27,6 +28,10 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <sys/stat.h>
+
+#include "text.h"
 
 // ---------------------------------------------------------------------------
 // 1. toml++ configuration.
@@ -71,14 +76,6 @@ static_assert(msgsim::kMaxNesting < 64, "TOML_MAX_NESTED_VALUES must stay above 
 namespace msgsim {
 namespace {
 
-// Ticks beyond this are refused: far beyond any lesson, and it keeps `at + 1`
-// and tick loops in the engine free of overflow and of billion-step runs.
-constexpr std::int64_t kMaxTick = 1'000'000;
-
-// User text quoted in an error message is cut after this many characters, so
-// that a megabyte-long key still gives a short one-line error.
-constexpr std::size_t kMaxQuotedChars = 48;
-
 // Words longer than this get no "did you mean": the edit distance costs
 // O(length x candidate length) and no real typo is that long.
 constexpr std::size_t kMaxSuggestLength = 64;
@@ -93,33 +90,10 @@ std::vector<std::string> builtin_provider_names() {
 // ---------------------------------------------------------------------------
 // 2. Helpers.
 
-// 'text', with control characters escaped and long text cut, for messages.
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (used >= kMaxQuotedChars) {
-      out += "...";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c >= 0x80) {
-      // Copy a whole UTF-8 sequence (the input was validated as UTF-8), so
-      // the cut never splits a character.
-      std::size_t len = (c >= 0xf0) ? 4 : (c >= 0xe0) ? 3 : 2;
-      len = std::min(len, text.size() - i);
-      out.append(text.substr(i, len));
-      i += len - 1;
-    } else {
-      out += static_cast<char>(c);
-    }
-    ++used;
-  }
-  out += "'";
-  return out;
-}
+// 'text', printable and cut after kMaxQuotedChars characters, for messages
+// (text.h: control characters as \xNN, C1 controls and characters that
+// reorder or hide text as \uXXXX).
+std::string quote(std::string_view text) { return text::quote(text, text::kMaxQuotedChars); }
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -197,6 +171,22 @@ bool is_valid_name(std::string_view name) {
   });
 }
 
+// `size`: "67208864", or "more than 67108864" when a pipe's size is unknown.
+LoadError file_too_large(const std::string& path, const std::string& size) {
+  return LoadError{{path, 0, 0}, fmt::format("file too large: {} bytes, the limit is {} bytes", size, kMaxScenarioBytes),
+                   "a scenario is a short hand-written file; is this the right file?"};
+}
+
+// A read that failed (`error`: its errno, or 0 if unknown), which must not
+// read as the end of a short file.
+LoadError read_error(const std::string& path, int error) {
+  const std::string why = error != 0 ? std::strerror(error) : "read error";
+  if (path == "-")
+    return LoadError{{path, 0, 0}, fmt::format("cannot read the scenario from standard input: {}", why),
+                     "pipe the scenario in (msgsim validate - < lesson.toml), or give its file name"};
+  return LoadError{{path, 0, 0}, fmt::format("cannot read the scenario: {}", why), ""};
+}
+
 bool is_country_code(std::string_view code) {
   return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z';
 }
@@ -211,6 +201,9 @@ bool is_country_code(std::string_view code) {
 //   - no NUL byte and no invalid UTF-8 (overlong forms, surrogates,
 //     > U+10FFFF, truncated sequences): a text file has none;
 //   - no nesting of [ and { deeper than kMaxNesting: the parser recurses;
+//   - no dotted key or table name of more than kMaxKeyParts parts: each
+//     part is a nested table, which toml++ builds, walks and frees
+//     recursively;
 //   - a table header's name right after its '[' ("[&" fails an internal
 //     assertion in toml++'s parse_key, marzer/tomlplusplus#294);
 //   - no non-ASCII character outside strings and comments (TOML 1.0 has
@@ -272,11 +265,7 @@ class PreCheck {
 
   // The ASCII text for toml++, or the first problem found.
   std::variant<PreChecked, LoadError> run() {
-    if (text_.size() > kMaxScenarioBytes)
-      return LoadError{{path_, 0, 0},
-                       fmt::format("file too large: {} bytes, the limit is {} bytes", text_.size(),
-                                   kMaxScenarioBytes),
-                       "a scenario is a short hand-written file; is this the right file?"};
+    if (text_.size() > kMaxScenarioBytes) return file_too_large(path_, std::to_string(text_.size()));
     // A UTF-8 byte order mark is allowed at the very start (toml++ would
     // skip it); it is not a character of line 1.
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;
@@ -390,6 +379,11 @@ class PreCheck {
 
   std::optional<LoadError> step(char32_t cp, std::uint32_t column) {
     const bool line_start = line_start_;
+    // A line break ends a key and a comment, and outside an array it starts
+    // the next key. (Inside a multi-line string it is text; after a table
+    // header left open, the parser reports that header.)
+    if (cp == '\n' && state_ != State::kMlBasic && state_ != State::kMlLiteral)
+      start_key(open_.empty() || open_.back() != '[');
     line_start_ = cp == '\n' || (line_start && state_ == State::kNormal && (cp == ' ' || cp == '\t'));
     switch (state_) {
       case State::kNormal: return step_normal(cp, column, line_start);
@@ -406,11 +400,23 @@ class PreCheck {
     return std::nullopt;
   }
 
+  // Where a key may start: at a line's start, after a table header's '[',
+  // and after '{' or ',' in an inline table.
+  void start_key(bool can_start) {
+    in_key_ = can_start;
+    key_column_ = 0;
+    key_dots_ = 0;
+  }
+
   std::optional<LoadError> step_normal(char32_t cp, std::uint32_t column, bool line_start) {
     if (cp >= 0x80)
       return at(column, fmt::format("unexpected non-ASCII character U+{:04X} outside a string", std::uint32_t{cp}),
                 "names and keys are ASCII; put text in quotes, e.g. label = \"Zoé\"");
     const char c = static_cast<char>(cp);
+    const char previous = previous_;
+    previous_ = c;
+    if (in_key_ && key_column_ == 0 && std::string_view(" \t\r\n#[]{},=").find(c) == std::string_view::npos)
+      key_column_ = column;
     if (c == '#') {
       state_ = State::kComment;
     } else if (c == '"' || c == '\'') {
@@ -422,15 +428,36 @@ class PreCheck {
       if (multi) take_ascii('"'), take_ascii('"');
       return std::nullopt;
     } else if (c == '[' || c == '{') {
-      if (c == '[' && depth_ == 0 && line_start)
+      char kind = c;
+      if (c == '[' && open_.empty() && line_start) {
         if (auto err = check_table_header(column)) return err;
-      if (++depth_ > kMaxNesting)
+        kind = kHeader;
+      } else if (c == '[' && open_.size() == 1 && open_.back() == kHeader && previous == '[') {
+        kind = kHeader;  // the second '[' of "[["
+      }
+      open_ += kind;
+      if (open_.size() > static_cast<std::size_t>(kMaxNesting))
         return at(column, fmt::format("nesting deeper than {} levels of [ ] and {{ }}", kMaxNesting),
                   "a scenario needs only a few levels; is a closing bracket missing?");
+      // Anything in a table header is its name.
+      start_key(kind != '[' || open_.front() == kHeader);
     } else if (c == ']' || c == '}') {
       // An unbalanced closer is the parser's error to report; it must not
       // hide a deep nesting that follows.
-      if (depth_ > 0) --depth_;
+      if (!open_.empty()) open_.pop_back();
+      in_key_ = false;
+    } else if (c == '=') {
+      in_key_ = false;
+    } else if (c == ',') {
+      start_key(!open_.empty() && open_.back() == '{');
+    } else if (c == '.' && in_key_ && ++key_dots_ >= kMaxKeyParts) {
+      // A value's dots (1.5, 07:32:00.5) are never counted: a value starts
+      // after '=', or in an array.
+      if (!open_.empty() && open_.front() == kHeader)
+        return at(key_column_, fmt::format("table name with more than {} parts", kMaxKeyParts),
+                  "a scenario's tables are named like [[party]] or [[adversary.powers]]; is a dot misplaced?");
+      return at(key_column_, fmt::format("dotted key with more than {} parts", kMaxKeyParts),
+                "a scenario's keys have one or two parts (title, adversary.powers); is a dot misplaced?");
     }
     put(c);
     return std::nullopt;
@@ -503,7 +530,16 @@ class PreCheck {
   State state_ = State::kNormal;
   bool escape_ = false;
   bool line_start_ = true;  // only spaces and tabs so far on this line, outside strings
-  int depth_ = 0;
+  // The open brackets, innermost last: '[' an array, '{' an inline table,
+  // kHeader a table header's '[' (two for "[[").
+  static constexpr char kHeader = 'h';
+  std::string open_;
+  char previous_ = '\n';  // the previous character outside strings and comments
+  // The key being read, if any: a key's parts are counted by its dots
+  // outside quotes (a quoted part is a string to the scan).
+  bool in_key_ = true;
+  std::uint32_t key_column_ = 0;  // where it starts; 0 before its first character
+  int key_dots_ = 0;
   LoadError error_;
 
   std::uint32_t cp_column_ = 1;  // original column of the code point being rewritten
@@ -559,7 +595,13 @@ class Validator {
       s.seed = static_cast<std::uint64_t>(seed);
     }
     s.protocols = read_protocols();
-    for (const auto* t : tables_of("party")) s.parties.push_back(read_party(*t));
+    const auto parties = tables_of("party");
+    if (parties.size() > kMaxParties)
+      fail(parties[kMaxParties]->source(),
+           fmt::format("too many parties: {}, the limit is {}", parties.size(), kMaxParties),
+           fmt::format("msgsim runs at most {} parties (as many as msgsim generate writes); a lesson needs a handful",
+                       kMaxParties));
+    for (const auto* t : parties) s.parties.push_back(read_party(*t));
     for (const auto* t : tables_of("provider")) s.providers.push_back(read_provider(*t));
     // Adversaries and messages name parties, which are all known by now
     // whatever their order in the file.
@@ -734,7 +776,7 @@ class Validator {
       for (char c : name) fixed += ascii_lower(c);
       fail(node.source(), fmt::format("invalid {} name {}", kind, quote(name)),
            is_valid_name(fixed)
-               ? fmt::format("names are lowercase: '{}'", fixed)
+               ? fmt::format("names are lowercase: {}", quote(fixed))
                : std::string("a name starts with a lowercase letter, then lowercase letters, digits, '_' or '-'"));
     }
     const auto [it, inserted] = actors_.emplace(name, ActorEntry{std::string(kind), pos_of(node.source())});
@@ -785,9 +827,15 @@ class Validator {
     p.country = read_country(table);
     if (const auto* node = table.get("devices")) {
       p.devices.clear();
-      for (const auto& element :
-           as_array(*node, "devices", "device kinds such as \"iphone\" or tables such as { kind = \"ipad\" }"))
-        p.devices.push_back(read_device(element));
+      const auto& devices =
+          as_array(*node, "devices", "device kinds such as \"iphone\" or tables such as { kind = \"ipad\" }");
+      if (devices.size() > kMaxDevicesPerParty)
+        fail(devices[kMaxDevicesPerParty].source(),
+             fmt::format("too many devices for party {}: {}, the limit is {}", quote(p.name), devices.size(),
+                         kMaxDevicesPerParty),
+             fmt::format("a party's devices are its phones, tablets and computers; no account needs more than {}",
+                         kMaxDevicesPerParty));
+      for (const auto& element : devices) p.devices.push_back(read_device(element));
       if (p.devices.empty())
         fail(node->source(), "'devices' must list at least one device", "leave it out for [\"iphone\"]");
     }
@@ -1056,9 +1104,18 @@ class Validator {
     Message m;
     m.pos = pos_of(table.source());
     m.id = static_cast<int>(s.messages.size()) + 1;
-    // Default time: the message's 1-based position in the file.
+    // Default time: the message's 1-based position in the file, a tick
+    // like any other.
     m.at = m.id;
-    if (const auto* node = table.get("at")) m.at = as_tick(*node, "at");
+    if (const auto* node = table.get("at")) {
+      m.at = as_tick(*node, "at");
+    } else if (m.at > kMaxTick) {
+      fail(table.source(),
+           fmt::format("'at' out of range: message {} has none, and its default (its position, {}) is not between 0 "
+                       "and {}",
+                       m.id, m.id, kMaxTick),
+           fmt::format("give the message an 'at' of its own, e.g. at = {}", kMaxTick));
+    }
     const auto* from = table.get("from");
     if (from == nullptr) missing(table, "from", "name the sending party, e.g. from = \"alice\"", "[[message]]");
     m.from = party_ref(*from, "from");
@@ -1187,8 +1244,10 @@ std::string parser_message(std::string_view description) {
 // 5. Public entry points.
 
 std::string LoadError::format() const {
-  std::string out = pos.line == 0 ? fmt::format("{}: error: {}", pos.file, message)
-                                  : fmt::format("{}:{}:{}: error: {}", pos.file, pos.line, pos.column, message);
+  // The file's name is user text too (a downloaded lesson's name).
+  const std::string file = text::printable(pos.file);
+  std::string out = pos.line == 0 ? fmt::format("{}: error: {}", file, message)
+                                  : fmt::format("{}:{}:{}: error: {}", file, pos.line, pos.column, message);
   if (!hint.empty()) out += fmt::format("\nhint: {}", hint);
   return out;
 }
@@ -1237,8 +1296,6 @@ LoadResult load_scenario_text(std::string_view text, const std::string& path, co
     // seen, but it must not escape either.
     return LoadError{{path, 0, 0}, fmt::format("internal error: toml++ check '{}' failed", failed.expression),
                      "please report this scenario file to the msgsim developers"};
-  } catch (const std::bad_alloc&) {
-    return LoadError{{path, 0, 0}, "out of memory while reading the scenario", ""};
   }
 }
 
@@ -1254,17 +1311,37 @@ LoadResult load_scenario_file(const std::string& path, const LoadOptions& option
   // file (or an endless pipe) without holding it all in memory.
   std::string text;
   char buffer[1 << 16];
-  bool read_error = false;
+  int error = 0;
+  errno = 0;
   while (text.size() <= kMaxScenarioBytes) {
     const std::size_t n = std::fread(buffer, 1, sizeof buffer, file);
     text.append(buffer, n);
     if (n < sizeof buffer) {
-      read_error = std::ferror(file) != 0;
+      if (std::ferror(file) != 0) error = errno != 0 ? errno : EIO;
       break;
     }
   }
+  // A file's own size for the error; a pipe's is unknown.
+  std::string size = fmt::format("more than {}", kMaxScenarioBytes);
+  struct stat st {};
+  if (text.size() > kMaxScenarioBytes && ::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode))
+    size = std::to_string(st.st_size);
   if (!is_stdin) std::fclose(file);
-  if (read_error) return LoadError{{path, 0, 0}, "cannot read the scenario: read error", ""};
+  if (error != 0) return read_error(path, error);
+  if (text.size() > kMaxScenarioBytes) return file_too_large(path, size);
+  return load_scenario_text(text, path, options);
+}
+
+LoadResult load_scenario_stream(std::istream& in, const std::string& path, const LoadOptions& options) {
+  // As load_scenario_file: at most one byte past the limit.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (text.size() <= kMaxScenarioBytes && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return read_error(path, 0);
+  if (text.size() > kMaxScenarioBytes) return file_too_large(path, fmt::format("more than {}", kMaxScenarioBytes));
   return load_scenario_text(text, path, options);
 }
 

@@ -22,51 +22,15 @@
 #include <utility>
 #include <vector>
 
+#include "text.h"
+
 namespace msgsim {
 namespace {
 
 // ---------------------------------------------------------------------------
 // Text helpers
 
-// Decodes one UTF-8 code point at s[i], advancing i. Invalid bytes yield
-// U+FFFD and advance by one, so that hostile input still prints.
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  auto cont = [&](std::size_t k) -> int {
-    if (i + k >= s.size()) return -1;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    return (b & 0xC0u) == 0x80u ? (b & 0x3F) : -1;
-  };
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int len = 0;
-  char32_t cp = 0;
-  if ((b0 & 0xE0u) == 0xC0u) {
-    len = 2;
-    cp = b0 & 0x1Fu;
-  } else if ((b0 & 0xF0u) == 0xE0u) {
-    len = 3;
-    cp = b0 & 0x0Fu;
-  } else if ((b0 & 0xF8u) == 0xF0u) {
-    len = 4;
-    cp = b0 & 0x07u;
-  } else {
-    ++i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < len; ++k) {
-    const int c = cont(static_cast<std::size_t>(k));
-    if (c < 0) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | static_cast<char32_t>(c);
-  }
-  i += static_cast<std::size_t>(len);
-  return cp;
-}
+using text::next_code_point;
 
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
@@ -107,20 +71,22 @@ std::size_t display_width(std::string_view s) {
 
 // One line of printable text: control characters (including ESC, so a
 // scenario cannot drive the terminal) and line breaks become spaces, runs of
-// white space collapse, invalid UTF-8 becomes U+FFFD.
+// white space collapse, invalid UTF-8 becomes U+FFFD, and characters that
+// reorder or hide text (text.h) are shown as \uXXXX.
 std::string one_line(std::string_view s) {
   std::string out;
   bool space = false;
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = next_code_point(s, i);
-    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) cp = ' ';
+    if (text::is_control(cp)) cp = ' ';
     if (cp == ' ') {
       space = true;
       continue;
     }
     if (space && !out.empty()) out += ' ';
     space = false;
-    append_utf8(out, cp);
+    if (text::is_invisible_format(cp)) out += text::escaped(cp);
+    else append_utf8(out, cp);
   }
   return out;
 }
@@ -314,8 +280,26 @@ class Sink {
 // before the results' cells), the cells of one protocol, the tail.
 using Json = nlohmann::ordered_json;
 
+// JSON keeps every character, so a program reads the strings of the
+// scenario, but C1 controls and characters that reorder or hide text
+// (text.h) are written as \u escapes, as dump() writes C0 controls: the
+// text shows them when it is printed or opened. (dump() writes ASCII outside
+// strings and valid UTF-8 inside them, so every non-ASCII character met here
+// is inside a string.)
 std::string json_text(const Json& j, int indent) {
-  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+  std::string out = j.dump(indent, ' ', false, Json::error_handler_t::replace);
+  if (std::all_of(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return out;
+  std::string escaped;
+  escaped.reserve(out.size());
+  for (std::size_t i = 0; i < out.size();) {
+    const std::size_t start = i;
+    const char32_t cp = next_code_point(out, i);
+    if (cp >= 0x80 && (text::is_control(cp) || text::is_invisible_format(cp)))
+      escaped += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(cp));
+    else
+      escaped.append(out, start, i - start);
+  }
+  return escaped;
 }
 
 void json_head(const Report& r, Sink& sink) {
@@ -433,7 +417,11 @@ void render_json(const ReportGrid& grid, Sink& sink) {
 }
 
 // ---------------------------------------------------------------------------
-// CSV (RFC 4180 quoting; "\n" line ends)
+// CSV (RFC 4180 quoting; "\n" line ends). `how` is the chain as a JSON array
+// of its steps (["step 1","step 2"], [] when there is none), in one field:
+// any separator could appear in a step (a provider's label is the user's),
+// a JSON array cannot be misread, a script reads it back with one call, and
+// its escapes keep each row on one line.
 
 std::string csv_field(std::string_view s) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
@@ -463,7 +451,7 @@ void csv_results(const ReportGrid& grid, std::size_t p, Sink& sink) {
       out += ',';
       out += actor_fields[a];
       out += readable ? ",true," : ",false,";
-      if (readable) out += csv_field(fmt::format("{}", fmt::join(grid.how(p, m, a), " | ")));
+      out += readable ? csv_field(json_text(Json(grid.how(p, m, a)), -1)) : std::string("[]");
       out += '\n';
       sink.maybe_flush();
     }

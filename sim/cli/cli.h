@@ -8,8 +8,11 @@
 //   1  an expectation failed (each failure is printed on stderr with its
 //      file:line:column, expected and actual readers)
 //   2  invalid scenario or command line (one error line, then a `hint:` line
-//      when a fix is likely)
+//      when a fix is likely), or the report cannot be written (-o FILE or
+//      standard output)
 //   70 a bug in msgsim ("msgsim: internal error: ..."), EX_SOFTWARE
+//   71 out of memory ("msgsim: error: ran out of memory"), EX_OSERR: not a
+//      bug, and not a mistake in the scenario either
 #pragma once
 
 #include <iosfwd>
@@ -22,6 +25,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitExpectationFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInternalError = 70;
+inline constexpr int kExitOutOfMemory = 71;
 
 struct CliStreams {
   std::istream& in;   // the scenario when FILE is "-"
@@ -39,8 +43,9 @@ struct CliStreams {
 // Never throws: an unexpected exception is reported as an internal error.
 int run_cli(const std::vector<std::string>& args, CliStreams io);
 
-// The real entry point: colours only when `out` is std::cout, standard output
-// is a terminal and NO_COLOR is unset or empty (https://no-color.org).
-int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err);
+// The real entry point: standard input, output and error; colours only
+// when standard output is a terminal and NO_COLOR is unset or empty
+// (https://no-color.org).
+int cli_main(int argc, char** argv);
 
 }  // namespace msgsim

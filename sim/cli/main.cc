@@ -1,6 +1,4 @@
 // msgsim: everything happens in cli.cc, so that tests can run it in-process.
-#include <iostream>
-
 #include "sim/cli/cli.h"
 
-int main(int argc, char** argv) { return msgsim::cli_main(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) { return msgsim::cli_main(argc, argv); }

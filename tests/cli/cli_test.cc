@@ -136,12 +136,46 @@ TEST(CliErrors, UnknownOptionSuggestsTheClosest) {
             "hint: did you mean '--details'? (see 'msgsim list --help')\n");
 }
 
+TEST(CliErrors, ArgumentsAreEchoedEscapedAndCut) {
+  // U+202E (right-to-left override), a C1 CSI (U+009B) and ESC in an
+  // argument reached stderr raw, and a long argument was echoed in full.
+  EXPECT_EQ(run({"run", data("two_messages.toml"), "--format", "\xe2\x80\xaenosj\xc2\x9b" "31m\x1b[2J"}).err,
+            "msgsim: error: unknown format '\\u202Enosj\\u009B31m\\x1b[2J'\n"
+            "hint: formats: table, markdown, csv, json\n");
+  EXPECT_EQ(run({"validate", "a.toml", std::string(100000, 'x')}).err,
+            "msgsim: error: unexpected argument '" + std::string(48, 'x') + "...'\n"
+            "hint: see 'msgsim validate --help'\n");
+  EXPECT_EQ(run({"generate", "--parties", "3", "--messages", "4", "--seed", "1", "--protocols",
+                 "signal," + std::string(1000, 'y')})
+                .err,
+            "msgsim: error: unknown protocol '" + std::string(48, 'y') + "...' in --protocols\n"
+            "hint: protocols: " + fmt::format("{}", fmt::join(model_names(), ", ")) + "\n");
+  // A file's name is shown escaped too, never cut.
+  const Outcome o = run({"validate", "/nonexistent/\x1b]0;evil\x07" + std::string(60, 'z') + ".toml"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(o.err.starts_with("/nonexistent/\\x1b]0;evil\\x07" + std::string(60, 'z') + ".toml: error: ")) << o.err;
+}
+
 TEST(CliErrors, OptionWithoutValue) {
   const Outcome o = run({"run", data("two_messages.toml"), "--format"});
   EXPECT_EQ(o.code, kExitUsage);
   EXPECT_EQ(o.err,
             "msgsim: error: option '--format' needs a value\n"
             "hint: see 'msgsim run --help'\n");
+}
+
+TEST(CliErrors, RepeatedOptionSaysSo) {
+  // A repeated option said "needs a value".
+  const Outcome o = run({"run", data("two_messages.toml"), "--format", "json", "-f", "csv"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.err,
+            "msgsim: error: option '--format' is given 2 times\n"
+            "hint: give it once; see 'msgsim run --help'\n");
+  EXPECT_EQ(run({"generate", "--parties", "3", "--parties=4", "--messages", "1", "--seed", "1"}).err,
+            "msgsim: error: option '--parties' is given 2 times\n"
+            "hint: give it once; see 'msgsim generate --help'\n");
+  // --protocol is the option made to be repeated.
+  EXPECT_EQ(run({"run", data("two_protocols.toml"), "-p", "imessage", "-p", "imessage-icloud", "-q"}).code, kExitOk);
 }
 
 TEST(CliErrors, StrayArgument) {
@@ -486,6 +520,26 @@ TEST(CliBinary, ExitCodesReachTheShell) {
   EXPECT_EQ(piped.code, 0);
   EXPECT_NE(piped.out.find("✔ reads"), std::string::npos);
   EXPECT_EQ(piped.out.find('\x1b'), std::string::npos);
+}
+
+TEST(CliBinary, StandardInputThatCannotBeReadIsAnError) {
+  // A closed standard input, or a directory, read as an empty file
+  // ("missing required key 'title'").
+  const std::string bin = MSGSIM_BINARY;
+  const std::string hint = "hint: pipe the scenario in (msgsim validate - < lesson.toml), or give its file name\n";
+  const Process directory = shell(bin + " validate - < / 2>&1");
+  EXPECT_EQ(directory.code, 2);
+  EXPECT_EQ(directory.out, "-: error: cannot read the scenario from standard input: Is a directory\n" + hint);
+  const Process closed = shell(bin + " run - <&- 2>&1");
+  EXPECT_EQ(closed.code, 2);
+  EXPECT_EQ(closed.out, "-: error: cannot read the scenario from standard input: Bad file descriptor\n" + hint);
+}
+
+TEST(CliBinary, ATooLargeStandardInputIsRefused) {
+  const Process p = shell("head -c 67200000 /dev/zero | tr '\\0' '#' | " + std::string(MSGSIM_BINARY) + " validate - 2>&1");
+  EXPECT_EQ(p.code, 2);
+  EXPECT_EQ(p.out, "-: error: file too large: more than 67108864 bytes, the limit is 67108864 bytes\n"
+                   "hint: a scenario is a short hand-written file; is this the right file?\n");
 }
 
 }  // namespace

@@ -57,6 +57,46 @@ TEST(LoaderPreCheck, NestingDeeperThanTheLimitIsReportedAtTheBracket) {
             "expect");
 }
 
+// A key of 300,000 parts (x.a.a...a = 1), or a table header as long, made
+// toml++ build, walk and free 300,000 nested tables recursively: SIGSEGV.
+std::string parts(int n) {
+  std::string key = "a";
+  for (int i = 1; i < n; ++i) key += ".a";
+  return key;
+}
+
+TEST(LoaderPreCheck, DottedKeyWithTooManyPartsIsReportedAtTheKey) {
+  static_assert(kMaxKeyParts == 32, "update the texts below");
+  const std::string key_error =
+      "error: dotted key with more than 32 parts\n"
+      "hint: a scenario's keys have one or two parts (title, adversary.powers); is a dot misplaced?";
+  const std::string table_error =
+      "error: table name with more than 32 parts\n"
+      "hint: a scenario's tables are named like [[party]] or [[adversary.powers]]; is a dot misplaced?";
+  EXPECT_EQ(error_of("title = \"t\"\n  x." + parts(300000) + " = 1\n"), "s.toml:2:3: " + key_error);
+  EXPECT_EQ(error_of("[" + parts(300000) + "]\n"), "s.toml:1:2: " + table_error);
+  EXPECT_EQ(error_of("[[ " + parts(33) + "]]\n"), "s.toml:1:4: " + table_error);
+  // Quoted parts, spaces around the dots, an inline table, after a comment
+  // or a multi-line array: still parts of a key.
+  EXPECT_EQ(error_of("\"q\" . 'r' . " + parts(31) + " = 1"), "s.toml:1:1: " + key_error);
+  EXPECT_EQ(error_of("t = { b = 1, " + parts(33) + " = 1 }"), "s.toml:1:14: " + key_error);
+  EXPECT_EQ(error_of("t = [ { " + parts(33) + " = 1 } ]"), "s.toml:1:9: " + key_error);
+  EXPECT_EQ(error_of("t = 1 # c\n" + parts(33) + " = 1"), "s.toml:2:1: " + key_error);
+  EXPECT_EQ(error_of("t = [\n1.5,\n]\n" + parts(33) + " = 1"), "s.toml:4:1: " + key_error);
+  // At the limit the pre-check lets the file through; the validator then
+  // rejects the key.
+  const std::string unknown_a =
+      "error: unknown key 'a'\n"
+      "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect";
+  EXPECT_EQ(error_of(parts(32) + " = 1\n"), "s.toml:1:1: " + unknown_a);
+  EXPECT_EQ(error_of("[" + parts(32) + "]\n"), "s.toml:1:2: " + unknown_a);
+  // Dots in values are not parts of a key: a float, a time, strings.
+  EXPECT_EQ(error_of("t = [" + std::string(40, ' ') + "1.5, 2.5, 07:32:00.5, \"" + parts(40) + "\"]\n"),
+            "s.toml:1:1: error: unknown key 't'\n"
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, "
+            "expect");
+}
+
 TEST(LoaderPreCheck, BracketsInStringsAndCommentsAreNotNesting) {
   const std::string deep(40, '[');
   const Scenario s = load_ok("title = \"" + deep + "\" # " + deep + "\ndescription = '" + deep + "'\n" + kParties);

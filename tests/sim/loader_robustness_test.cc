@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "msgsim/loader.h"
@@ -24,6 +25,13 @@ std::string read_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
 }
 
 // Loads `text` and checks the outcome is well formed; counts the outcomes.
@@ -87,6 +95,13 @@ TEST(LoaderRobustness, FixedHostileInputs) {
            "s = \"\"\"\\\n\xc2\xa7\"\"\"",
            "a = \"\"\"" + std::string(50000, '\\'),
            "a." + std::string(20000, 'b') + " = 1",
+           // A key or table name of 300,000 parts overflowed the stack in
+           // toml++ (600 KB files; through validate, run and stdin alike).
+           "x" + repeat(".a", 300000) + " = 1",
+           "[a" + repeat(".a", 300000) + "]",
+           "[[a" + repeat(".a", 300000) + "]]",
+           "t = {a" + repeat(".a", 300000) + " = 1}",
+           "\"a\"" + repeat(" . \"a\"", 100000) + " = 1",
            "a = [" + std::string(30000, ',') + "]",
            std::string(kMaxScenarioBytes + 1, ' '),
        }) {
@@ -146,6 +161,59 @@ TEST(LoaderRobustness, ThousandsOfMutationsOfAValidScenario) {
   // parser.
   EXPECT_GT(o.scenarios, 0);
   EXPECT_GT(o.errors, 2000);
+}
+
+// Dotted keys and table names of random lengths, some far past
+// kMaxKeyParts, in every place a key can stand, quoted or not, with or
+// without spaces, nested in inline tables and arrays.
+TEST(LoaderRobustness, DeepDottedKeysFromAFixedSeed) {
+  std::mt19937_64 rng(20260601);
+  const auto key = [&](std::size_t parts) {
+    static const char* const kParts[] = {"a", "\"b\"", "'c'", "1", "d-e"};
+    static const char* const kDots[] = {".", " . ", "\t.", "..", ".\n"};
+    std::string out = kParts[rng() % 5];
+    const bool tidy = rng() % 4 != 0;  // else the dots and parts vary (often invalid TOML)
+    for (std::size_t i = 1; i < parts; ++i) out += (tidy ? std::string(".") : kDots[rng() % 5]) + kParts[rng() % 5];
+    return out;
+  };
+  const auto length = [&] {
+    switch (rng() % 4) {
+      case 0: return static_cast<std::size_t>(1 + rng() % kMaxKeyParts);
+      case 1: return static_cast<std::size_t>(kMaxKeyParts - 2 + rng() % 5);
+      case 2: return static_cast<std::size_t>(1 + rng() % 2000);
+      default: return static_cast<std::size_t>(1 + rng() % 100000);
+    }
+  };
+  Outcomes o;
+  for (int n = 0; n < 300; ++n) {
+    std::string text;
+    for (auto lines = 1 + rng() % 4; lines > 0; --lines) {
+      switch (rng() % 5) {
+        case 0: text += "[" + key(length()) + "]\n"; break;
+        case 1: text += "[[" + key(length()) + "]]\n"; break;
+        case 2: text += key(length()) + " = 1\n"; break;
+        case 3: text += "t" + std::to_string(n) + " = { " + key(length()) + " = { " + key(length()) + " = 2 } }\n"; break;
+        default: text += "u" + std::to_string(n) + " = [ { " + key(length()) + " = [1.5] } ]\n"; break;
+      }
+    }
+    o.load(text);
+  }
+  EXPECT_EQ(o.errors + o.scenarios, 300);
+}
+
+// The deepest tree the pre-check lets through: a table name and keys of
+// kMaxKeyParts parts, in inline tables nested kMaxNesting deep. toml++
+// builds, walks and frees it recursively; it must fit the stack.
+TEST(LoaderRobustness, DeepestTreeThePreCheckAllowsLoads) {
+  const std::string key = "a" + repeat(".a", kMaxKeyParts - 1);
+  std::string text = "[" + key + "]\n" + key + " = ";
+  for (int i = 1; i < kMaxNesting; ++i) text += "{ " + key + " = ";
+  text += "1" + repeat(" }", kMaxNesting - 1) + "\n";
+  const LoadResult result = load_scenario_text(text, "deep.toml", kOptions);
+  ASSERT_TRUE(std::holds_alternative<LoadError>(result));
+  EXPECT_EQ(std::get<LoadError>(result).format(),
+            "deep.toml:1:2: error: unknown key 'a'\n"
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect");
 }
 
 // Thousands of actors, messages and expectations load, and in a time linear

@@ -1,10 +1,14 @@
 // The scenario loader: what it accepts (every field, every default) and the
 // exact text of its errors.
 #include "msgsim/loader.h"
+#include "msgsim/generate.h"
 #include "tests/support/loading.h"
+#include "tests/support/sanitizers.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -190,6 +194,47 @@ TEST(LoaderTest, LoadsFromAFileAndReportsMissingOnes) {
             data_dir() + ": error: cannot read the scenario: it is a directory");
 }
 
+TEST(LoaderTest, ATooLargeFileIsRefusedWithItsSize) {
+  // "file too large" gave the bytes read (the limit plus up to 64 KiB), not
+  // the file's size.
+  const std::string path =
+      (std::filesystem::temp_directory_path() / fmt::format("msgsim_large_{}.toml", ::getpid())).string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string block(1 << 20, '#');
+    for (std::size_t written = 0; written < kMaxScenarioBytes; written += block.size()) out << block;
+    out << std::string(100000, '#');
+  }
+  const LoadResult result = load_scenario_file(path, kOptions);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(std::holds_alternative<LoadError>(result));
+  EXPECT_EQ(std::get<LoadError>(result).format(),
+            path + ": error: file too large: 67208864 bytes, the limit is 67108864 bytes\n"
+                   "hint: a scenario is a short hand-written file; is this the right file?");
+}
+
+// A stream that fails while it is read (a device error, a vanished file).
+class FailingBuffer : public std::streambuf {
+ protected:
+  int_type underflow() override { throw std::ios_base::failure("read failed"); }
+};
+
+TEST(LoaderTest, AStreamIsReadToItsEndOrRefused) {
+  std::istringstream good(kBase);
+  EXPECT_TRUE(std::holds_alternative<Scenario>(load_scenario_stream(good, "-", kOptions)));
+  // A pipe larger than the limit: its size is unknown, the limit is not.
+  std::istringstream large(std::string(kMaxScenarioBytes + 100000, '#'));
+  EXPECT_EQ(std::get<LoadError>(load_scenario_stream(large, "-", kOptions)).format(),
+            "-: error: file too large: more than 67108864 bytes, the limit is 67108864 bytes\n"
+            "hint: a scenario is a short hand-written file; is this the right file?");
+  // A read error is not the end of an empty file.
+  FailingBuffer failing;
+  std::istream broken(&failing);
+  EXPECT_EQ(std::get<LoadError>(load_scenario_stream(broken, "-", kOptions)).format(),
+            "-: error: cannot read the scenario from standard input: read error\n"
+            "hint: pipe the scenario in (msgsim validate - < lesson.toml), or give its file name");
+}
+
 // --- error texts: one per kind of mistake, asserted in full
 
 TEST(LoaderErrors, EmptyFileIsMissingItsTitle) {
@@ -261,6 +306,52 @@ TEST(LoaderErrors, OutOfRangeNumbersAreRejected) {
             "hint: integers must fit in 64 bits (at most 9223372036854775807)");
 }
 
+// --- limits: each far above any lesson, and every scenario that msgsim
+// generate writes stays within them.
+
+static_assert(kMaxGeneratedParties <= kMaxParties, "msgsim generate must write scenarios that load");
+static_assert(kMaxGeneratedMessages <= static_cast<std::uint64_t>(kMaxTick), "generated ticks must load");
+
+TEST(LoaderLimits, MorePartiesThanTheLimitIsAnErrorAtTheFirstOneTooMany) {
+  // Before: no limit; 10,000 idle parties took 46 s and 1.3 GB to run.
+  static_assert(kMaxParties == 100000, "update the texts below");
+  std::string text = "title = \"t\"\nprotocols = [\"signal\"]\nparty = [\n";
+  for (std::size_t i = 0; i < kMaxParties; ++i) text += fmt::format("{{name=\"p{}\"}},\n", i);
+  const std::string last = "]\n";
+  EXPECT_EQ(error_of(text + last), "OK");
+  EXPECT_EQ(error_of(text + "{name=\"one_too_many\"},\n" + last),
+            fmt::format("s.toml:{}:1: error: too many parties: 100001, the limit is 100000\n"
+                        "hint: msgsim runs at most 100000 parties (as many as msgsim generate writes); a lesson needs "
+                        "a handful",
+                        kMaxParties + 4));
+}
+
+TEST(LoaderLimits, MoreDevicesThanTheLimitIsAnErrorAtTheFirstOneTooMany) {
+  // Before: no limit; a 19 KB file gave a party 1,000 devices (24 s, 844 MB to run).
+  static_assert(kMaxDevicesPerParty == 32, "update the texts below");
+  std::string devices;
+  for (std::size_t i = 0; i < kMaxDevicesPerParty; ++i) devices += "\"mac\", ";
+  EXPECT_EQ(load_ok(kBase + "[[party]]\nname = \"carol\"\ndevices = [" + devices + "]\n").parties[2].devices.size(),
+            kMaxDevicesPerParty);
+  EXPECT_EQ(error_of(kBase + "[[party]]\nname = \"carol\"\ndevices = [" + devices + "{ kind = \"ipad\" }]\n"),
+            "s.toml:9:236: error: too many devices for party 'carol': 33, the limit is 32\n"
+            "hint: a party's devices are its phones, tablets and computers; no account needs more than 32");
+}
+
+TEST(LoaderLimits, ADefaultTickPastTheLimitIsAnError) {
+  // Before: a message without 'at' got its position as its tick, even past
+  // kMaxTick, which every explicit tick respects.
+  if (testing::kUnderAddressSanitizer) GTEST_SKIP() << "a million-message file is too slow under ASan";
+  static_assert(kMaxTick == 1000000, "update the texts below");
+  std::string text = "title = \"t\"\nprotocols = [\"imessage\"]\nmessage = [\n";
+  for (std::int64_t i = 0; i < kMaxTick; ++i) text += "{from=\"alice\",to=\"bob\",text=\"\"},\n";
+  text += "{from=\"alice\",to=\"bob\",text=\"\"},\n]\n[[party]]\nname = \"alice\"\n[[party]]\nname = \"bob\"\n";
+  EXPECT_EQ(error_of(text),
+            "s.toml:1000004:1: error: 'at' out of range: message 1000001 has none, and its default (its position, "
+            "1000001) is not between 0 and 1000000\n"
+            "hint: give the message an 'at' of its own, e.g. at = 1000000");
+}
+
 TEST(LoaderErrors, ExploitWithoutTargetIsRejected) {
   EXPECT_EQ(error_of(kBase + "[[adversary]]\nname = \"nso\"\npowers = [{ power = \"exploit\", via = \"imessage\" }]\n"),
             "s.toml:9:11: error: missing required key 'target' in power 'exploit'\n"
@@ -306,6 +397,21 @@ TEST(LoaderErrors, UserTextInMessagesIsEscapedAndShortened) {
   EXPECT_EQ(error_of("title = \"t\"\nprotocols = [\"" + std::string(100, 'x') + "\"]\n"),
             "s.toml:2:14: error: unknown protocol '" + std::string(48, 'x') +
                 "...'\nhint: known protocols: imessage, signal, whatsapp");
+  // C1 controls (U+009B, the CSI) and characters that reorder or hide text
+  // (U+202E, U+2066, U+200B) reached stderr raw.
+  EXPECT_EQ(error_of("title = \"t\"\nprotocols = [\"\xc2\x9b" "31m\xe2\x80\xae" "cba\xe2\x81\xa6\xe2\x80\x8b\"]\n"),
+            "s.toml:2:14: error: unknown protocol '\\u009B31m\\u202Ecba\\u2066\\u200B'\n"
+            "hint: known protocols: imessage, signal, whatsapp");
+  // A long bad name was echoed in full in the hint (5 MB for a 5 MB name).
+  const std::string long_name =
+      error_of("title = \"t\"\nprotocols = [\"signal\"]\n[[party]]\nname = \"" + std::string(5 << 20, 'A') + "\"\n");
+  EXPECT_TRUE(long_name == "s.toml:4:8: error: invalid party name '" + std::string(48, 'A') + "...'\n" +
+                               "hint: names are lowercase: '" + std::string(48, 'a') + "...'")
+      << long_name.size() << " bytes: " << long_name.substr(0, 200) << "...";
+  // The file's name is shown the same way.
+  EXPECT_EQ(testing::error_of_file("x = 1", "evil\x1b[2J\xe2\x80\xae.toml", kOptions),
+            "evil\\x1b[2J\\u202E.toml:1:1: error: unknown key 'x'\n"
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect");
 }
 
 // Every file in tests/data/loader/bad/ is a scenario with one mistake; the

@@ -312,20 +312,59 @@ TEST(CsvReport, HasOneQuotedRowPerCell) {
   r.protocols = {"imessage"};
   r.messages.resize(1);
   r.actors.resize(3);
+  r.results[0].set_unreadable(1, 1);
   EXPECT_EQ(render(r, Format::kCsv),
             "protocol,message,at,from,to,actor,actor_kind,readable,how\n"
-            "imessage,1,1,alice,bob,alice,party,true,\n"
-            "imessage,1,1,alice,bob,bob,party,true,\n"
-            "imessage,1,1,alice,bob,apple,provider,true,\"bob's iPhone backup holds the Messages in iCloud key | "
-            "apple decrypted the copy, stored\"\n");
+            "imessage,1,1,alice,bob,alice,party,true,[]\n"
+            "imessage,1,1,alice,bob,bob,party,false,[]\n"
+            "imessage,1,1,alice,bob,apple,provider,true,\"[\"\"bob's iPhone backup holds the Messages in iCloud key\"\","
+            "\"\"apple decrypted the copy, stored\"\"]\"\n");
 }
 
-TEST(CsvReport, DoublesQuotesInsideQuotedFields) {
+// The records of an RFC 4180 text, each a list of fields.
+std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
+  std::vector<std::vector<std::string>> records(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted && c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+      records.back().back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && c == ',') {
+      records.back().emplace_back();
+    } else if (!quoted && c == '\n') {
+      records.emplace_back(1);
+    } else {
+      records.back().back() += c;
+    }
+  }
+  if (records.back() == std::vector<std::string>(1)) records.pop_back();  // after the last line break
+  return records;
+}
+
+TEST(CsvReport, TheChainIsAJsonArrayThatAScriptReadsBack) {
+  // The steps were joined with " | ", which a label may contain: a 3-step
+  // chain read as 9 steps. Now `how` is a JSON array of the steps, in one
+  // field, one line per cell.
   Report r = sample_report();
-  r.results[0].set_readable(1, 2, std::vector<std::string>{"the \"escrow\" key", "line\nbreak"});
+  const std::vector<std::string> how = {"held by \"Apple | iCloud | backups\"", "a, b | c\nd",
+                                        "opened \\ | \u202E | done"};
+  r.results[0].set_readable(1, 2, how);
   const std::string csv = render(r, Format::kCsv);
-  EXPECT_NE(csv.find(",provider,true,\"the \"\"escrow\"\" key | line\nbreak\"\n"), std::string::npos) << csv;
-  EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u + 1u);  // header, cells, one embedded line break
+  EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u);  // one line per cell: no raw line break
+  const auto records = parse_csv(csv);
+  ASSERT_EQ(records.size(), 1u + 2u * 3u * 4u);
+  for (const auto& record : records) ASSERT_EQ(record.size(), 9u);
+  EXPECT_EQ(records[0][8], "how");
+  EXPECT_EQ(records[3][5], "apple");
+  EXPECT_EQ(json::parse(records[3][8]), json(how));
+  EXPECT_EQ(records[3][8].find("\u202E"), std::string::npos) << "written as the JSON escape \\u202e";
+  EXPECT_EQ(json::parse(records[4][8]), json(sample_report().results[0].how(1, 3)));
+  EXPECT_EQ(json::parse(records[1][8]), json::array());  // a party reads its own message: no chain
+  EXPECT_EQ(records[11][7], "false");  // imessage #3, apple
+  EXPECT_EQ(json::parse(records[11][8]), json::array());
 }
 
 TEST(MarkdownReport, PastesAsTablesWithEscapedPipes) {
@@ -521,6 +560,63 @@ TEST(TableReport, NeutralisesControlCharactersFromTheScenario) {
   EXPECT_EQ(table.find('\x07'), std::string::npos);
   EXPECT_EQ(table.find('\r'), std::string::npos);
   EXPECT_NE(table.find("“clear [2Jscreen now”"), std::string::npos) << table;
+}
+
+// Characters that reorder or hide text (U+202E right-to-left override, the
+// isolates U+2066..U+2069, U+2028/U+2029, zero-width ones) and C1 controls
+// reached the terminal raw from titles, labels and texts. Every format now
+// shows them as \uXXXX, as it shows control characters.
+Report report_with_hidden_characters() {
+  Report r = sample_report();
+  r.title = "Invoice\u202Efdp.exe";
+  r.description = "line\u2028break\u2029para";
+  r.actors[0].label = "Ali\u200Bce \u2066x\u2069";
+  r.actors[2].label = "Apple\u00C2\u009B31m";  // "Â" then the C1 CSI
+  r.messages[0].text = "pay \u2067bob\u2069";
+  r.messages[1].text = "\u2068now\u2069\uFEFF";
+  r.results[0].set_readable(1, 2, std::vector<std::string>{"held by \u202DApple\u202C", "read \u2060it"});
+  r.results[0].notes = {"note \u202E!"};
+  return r;
+}
+
+bool has_hidden_characters(std::string_view s) {
+  for (const char* hidden : {"\u202E", "\u2028", "\u2029", "\u200B", "\u2066", "\u2067", "\u2068", "\u2069",
+                             "\uFEFF", "\u202D", "\u202C", "\u2060", "\u009B"})
+    if (s.find(hidden) != std::string_view::npos) return true;
+  return false;
+}
+
+TEST(Reports, ShowCharactersThatReorderOrHideTextEscaped) {
+  const Report r = report_with_hidden_characters();
+  const std::string table = render(r, Format::kTable);
+  EXPECT_FALSE(has_hidden_characters(table)) << table;
+  EXPECT_NE(table.find("Invoice\\u202Efdp.exe\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("line\\u2028break\\u2029para\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("alice (Ali\\u200Bce \\u2066x\\u2069)"), std::string::npos) << table;
+  EXPECT_NE(table.find("“pay \\u2067bob\\u2069”"), std::string::npos) << table;
+  EXPECT_NE(table.find("“\\u2068now\\u2069\\uFEFF”"), std::string::npos) << table;
+  EXPECT_NE(table.find("held by \\u202DApple\\u202C"), std::string::npos) << table;
+  EXPECT_NE(table.find("note: note \\u202E!"), std::string::npos) << table;
+  EXPECT_NE(table.find("apple (Apple\u00C2 31m, US)"), std::string::npos) << table;  // C1: a space, as before
+
+  const std::string md = render(r, Format::kMarkdown);
+  EXPECT_FALSE(has_hidden_characters(md)) << md;
+  EXPECT_NE(md.find("# Invoice\\\\u202Efdp.exe\n"), std::string::npos) << md;  // "\\u202E" renders as \u202E
+  EXPECT_NE(md.find("read \\\\u2060it"), std::string::npos) << md;
+
+  // JSON keeps every character (a program reads the same strings) but writes
+  // these as escapes, like the control characters it already escapes.
+  const std::string text = render(r, Format::kJson);
+  EXPECT_FALSE(has_hidden_characters(text)) << text;
+  EXPECT_NE(text.find("\"Invoice\\u202efdp.exe\""), std::string::npos) << text;
+  const json j = json::parse(text);
+  EXPECT_EQ(j["title"], r.title);
+  EXPECT_EQ(j["description"], r.description);
+  EXPECT_EQ(j["actors"][0]["label"], r.actors[0].label);
+  EXPECT_EQ(j["actors"][2]["label"], r.actors[2].label);
+  EXPECT_EQ(j["messages"][0]["text"], r.messages[0].text);
+  EXPECT_EQ(j["results"][2]["how"], json({"held by \u202DApple\u202C", "read \u2060it"}));
+  EXPECT_EQ(j["notes"][0]["text"], "note \u202E!");
 }
 
 TEST(TableReport, AlignsGridsWithAccentsAndLongTexts) {

@@ -30,6 +30,13 @@ inline std::string error_of(std::string_view text, const LoadOptions& options) {
   return "OK";
 }
 
+// The formatted error for `text` loaded under the name `path`, or "OK".
+inline std::string error_of_file(std::string_view text, const std::string& path, const LoadOptions& options) {
+  const LoadResult result = load_scenario_text(text, path, options);
+  if (const auto* error = std::get_if<LoadError>(&result)) return error->format();
+  return "OK";
+}
+
 // The scenario `text` describes; a test failure if it does not load.
 inline Scenario load_ok(std::string_view text, const LoadOptions& options) {
   LoadResult result = load_scenario_text(text, "s.toml", options);
