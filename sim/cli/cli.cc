@@ -149,8 +149,8 @@ Examples:
   msgsim generate --parties 1000 --messages 1000000 --seed 1 -o big.toml
 
 Exit status: 0 done and every expectation holds, 1 an expectation failed,
-2 invalid scenario or command line, or the output cannot be written,
-71 out of memory.
+2 invalid scenario or command line, the output cannot be written, or the run
+ran out of memory.
 )usage";
 
 constexpr std::string_view kRunUsage = R"usage(Usage: msgsim run FILE [options]
@@ -177,8 +177,8 @@ Examples:
 
 Exit status: 0 every expectation holds, 1 an expectation failed (each failure
 is printed on stderr with its file:line:column), 2 invalid scenario or options,
-or the report cannot be written (-o FILE keeps its previous content), 71 out
-of memory.
+the report cannot be written, or the run ran out of memory (-o FILE keeps its
+previous content).
 )usage";
 
 constexpr std::string_view kValidateUsage = R"usage(Usage: msgsim validate FILE

@@ -9,10 +9,10 @@
 //      file:line:column, expected and actual readers)
 //   2  invalid scenario or command line (one error line, then a `hint:` line
 //      when a fix is likely), or the report cannot be written (-o FILE or
-//      standard output)
+//      standard output), or the run ran out of memory ("msgsim: error: ran
+//      out of memory", the hint says what to cut): the contract
+//      (docs/scenario-format.md) keeps every other code for a bug
 //   70 a bug in msgsim ("msgsim: internal error: ..."), EX_SOFTWARE
-//   71 out of memory ("msgsim: error: ran out of memory"), EX_OSERR: not a
-//      bug, and not a mistake in the scenario either
 #pragma once
 
 #include <iosfwd>
@@ -25,7 +25,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitExpectationFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInternalError = 70;
-inline constexpr int kExitOutOfMemory = 71;
+inline constexpr int kExitOutOfMemory = kExitUsage;  // the scenario or options must ask for less
 
 struct CliStreams {
   std::istream& in;   // the scenario when FILE is "-"
