@@ -119,18 +119,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[m];
 }
 
-// "a, b, c"; a long list (a scenario with thousands of parties) is cut so
-// that a hint stays one readable line.
-std::string join(const std::vector<std::string>& items) {
-  constexpr std::size_t kMaxListed = 12;
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i == kMaxListed) return out + fmt::format(", ... ({} more)", items.size() - kMaxListed);
-    if (!out.empty()) out += ", ";
-    out += items[i];
-  }
-  return out;
-}
+using text::cut_list;
 
 template <typename Range>
 std::vector<std::string> to_strings(const Range& range) {
@@ -144,7 +133,7 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
   const std::string match = closest_match(word, candidates);
   if (!match.empty()) return fmt::format("did you mean '{}'?", match);
   if (candidates.empty()) return {};
-  return fmt::format("{} {}", what, join(candidates));
+  return fmt::format("{} {}", what, cut_list(candidates));
 }
 
 // "a string", "an integer", ...: the type of a TOML value as a user reads it.
@@ -295,37 +284,16 @@ class PreCheck {
   // Decodes the code point at i_, advancing i_ and the column; nullopt (with
   // error_ set) on NUL or invalid UTF-8.
   std::optional<char32_t> decode() {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text_[k]); };
-    const unsigned char b0 = byte(i_);
+    const auto b0 = static_cast<unsigned char>(text_[i_]);
     if (b0 == 0) {
       error_ = at(column_, "NUL byte in the file", "a scenario is UTF-8 text; is this a binary file?");
       return std::nullopt;
     }
-    std::size_t len = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (b0 < 0x80) {
-      len = 1, cp = b0;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      len = 2, cp = b0 & 0x1Fu, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      len = 3, cp = b0 & 0x0Fu, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      len = 4, cp = b0 & 0x07u, min = 0x10000;
-    }
-    bool ok = len != 0 && i_ + len <= text_.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      if ((byte(i_ + k) & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (byte(i_ + k) & 0x3Fu);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are
-    // not UTF-8 either.
-    if (ok && (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) ok = false;
-    if (!ok) {
+    const std::optional<char32_t> cp = text::decode_utf8(text_, i_);
+    if (!cp) {
       error_ = at(column_, fmt::format("invalid UTF-8 (byte 0x{:02X})", b0), "save the scenario as UTF-8 text");
       return std::nullopt;
     }
-    i_ += len;
     ++column_;
     return cp;
   }
@@ -748,7 +716,7 @@ class Validator {
   std::vector<std::string> read_protocols() const {
     const auto* node = root_.get("protocols");
     const std::vector<std::string> known = options_.known_protocols;
-    const std::string known_list = known.empty() ? "(none registered)" : join(known);
+    const std::string known_list = known.empty() ? "(none registered)" : cut_list(known);
     if (node == nullptr)
       fail_file("missing required key 'protocols'",
                 fmt::format("add a line like: protocols = [\"{}\"]; known protocols: {}",

@@ -1,6 +1,7 @@
 // sim/text.h: what the loader's errors, the command line and the report
 // writers share to show text a user wrote: UTF-8 decoding, the characters
-// that must never reach a terminal or a document raw, and quoting.
+// that must never reach a terminal or a document raw, quoting, and laying
+// text out in columns (wrap, pad, join). Each exists once, here.
 //
 // A scenario (or a file name, or an argument) is text from anyone: a
 // lesson downloaded from a colleague, a file a journalist received. Whatever
@@ -23,50 +24,21 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace msgsim::text {
 
-// Decodes one UTF-8 code point at s[i], advancing i. Invalid bytes yield
-// U+FFFD and advance by one, so that hostile input still prints.
-inline char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  auto cont = [&](std::size_t k) -> int {
-    if (i + k >= s.size()) return -1;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    return (b & 0xC0u) == 0x80u ? (b & 0x3F) : -1;
-  };
-  if (b0 < 0x80) {
-    ++i;
-    return b0;
-  }
-  int len = 0;
-  char32_t cp = 0;
-  if ((b0 & 0xE0u) == 0xC0u) {
-    len = 2;
-    cp = b0 & 0x1Fu;
-  } else if ((b0 & 0xF0u) == 0xE0u) {
-    len = 3;
-    cp = b0 & 0x0Fu;
-  } else if ((b0 & 0xF8u) == 0xF0u) {
-    len = 4;
-    cp = b0 & 0x07u;
-  } else {
-    ++i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < len; ++k) {
-    const int c = cont(static_cast<std::size_t>(k));
-    if (c < 0) {
-      ++i;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | static_cast<char32_t>(c);
-  }
-  i += static_cast<std::size_t>(len);
-  return cp;
-}
+// Decodes one UTF-8 code point at s[i], advancing i past it; nullopt, with
+// i unchanged, when the bytes there are not UTF-8 (a bad or truncated
+// sequence, an overlong form, a UTF-16 surrogate, past U+10FFFF).
+std::optional<char32_t> decode_utf8(std::string_view s, std::size_t& i);
+// The same, for text to show: a byte that is not UTF-8 yields U+FFFD and
+// advances by one, so that hostile input still prints.
+char32_t next_code_point(std::string_view s, std::size_t& i);
+void append_utf8(std::string& out, char32_t cp);
 
 // A C0 or C1 control character, or DEL.
 inline bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp < 0xA0); }
@@ -88,29 +60,7 @@ inline std::string escaped(char32_t cp) { return fmt::format("\\u{:04X}", static
 // characters as \uXXXX, a byte that is not UTF-8 as \xNN. After `max_chars`
 // characters the rest is cut and "..." appended (never inside a character).
 // For user text inside messages, errors and file names.
-inline std::string printable(std::string_view s, std::size_t max_chars = std::string_view::npos) {
-  std::string out;
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < s.size(); ++used) {
-    if (used >= max_chars) {
-      out += "...";
-      break;
-    }
-    const std::size_t start = i;
-    const char32_t cp = next_code_point(s, i);
-    const std::string_view bytes = s.substr(start, i - start);
-    if (cp < 0x20 || cp == 0x7F) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned>(cp));
-    } else if (cp == 0xFFFD && bytes != "\xEF\xBF\xBD") {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(bytes[0]));  // not UTF-8
-    } else if (is_control(cp) || is_invisible_format(cp)) {
-      out += escaped(cp);
-    } else {
-      out += bytes;
-    }
-  }
-  return out;
-}
+std::string printable(std::string_view s, std::size_t max_chars = std::string_view::npos);
 
 // User text quoted in a message is cut after this many characters, so that
 // a megabyte-long name still gives a short one-line error.
@@ -121,5 +71,38 @@ inline constexpr std::size_t kMaxQuotedChars = 48;
 inline std::string quote(std::string_view s, std::size_t max_chars = kMaxQuotedChars) {
   return "'" + printable(s, max_chars) + "'";
 }
+
+// ---- Laying text out (reports, usage texts) -------------------------------
+
+// Terminal columns a code point takes: 0 for combining marks and
+// zero-width characters, 2 for East Asian wide characters and emoji.
+int column_width(char32_t cp);
+std::size_t display_width(std::string_view s);
+
+// One line of printable text: control characters (including ESC, so a
+// scenario cannot drive the terminal) and line breaks become spaces, runs of
+// white space collapse, invalid UTF-8 becomes U+FFFD, and characters that
+// reorder or hide text are shown as \uXXXX.
+std::string one_line(std::string_view s);
+// Like one_line, but keeps line breaks (descriptions are paragraphs).
+std::string printable_lines(std::string_view s);
+// At most `width` columns of one_line(s), ending in "…" when cut.
+std::string excerpt(std::string_view s, std::size_t width);
+
+// Words of `text` (separated by spaces) in lines of at most `width`
+// columns (a longer word gets a line of its own), the first line after
+// `first`, the others after `rest` (a hanging indent for list items); each
+// line ends in "\n".
+std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest);
+inline std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
+  return wrap(text, width, indent, indent);
+}
+// `s` followed by spaces up to `width` columns.
+std::string pad(std::string_view s, std::size_t width);
+std::string repeat(std::string_view s, std::size_t n);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+// "a, b, c"; after `max_items` items, ", ... (N more)", so that a hint
+// naming thousands of parties stays one readable line.
+std::string cut_list(const std::vector<std::string>& items, std::size_t max_items = 12);
 
 }  // namespace msgsim::text

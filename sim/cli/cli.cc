@@ -83,45 +83,13 @@ int fail(const Io& io, const UsageError& e) {
   return kExitUsage;
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  return fmt::format("{}", fmt::join(parts, sep));
-}
+using text::join;
+using text::wrap;
 
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-// Words of `text` in lines of at most `width` columns: the first line
-// prefixed by `first`, the others by `rest` (a hanging indent for list items).
-std::string wrap(std::string_view text, std::size_t width, std::string_view first, std::string_view rest) {
-  std::string out;
-  std::istringstream words{std::string(text)};
-  std::string word;
-  std::size_t col = 0;
-  bool first_line = true;
-  while (words >> word) {
-    if (col > 0 && col + 1 + word.size() > width) {
-      out += "\n";
-      col = 0;
-      first_line = false;
-    }
-    if (col == 0) {
-      const std::string_view indent = first_line ? first : rest;
-      out += indent;
-      col = indent.size();
-    } else {
-      out += ' ';
-      ++col;
-    }
-    out += word;
-    col += word.size();
-  }
-  return out.empty() ? out : out + "\n";
-}
-
-std::string wrap(std::string_view text, std::size_t width, std::string_view indent) {
-  return wrap(text, width, indent, indent);
-}
 
 // ---------------------------------------------------------------------------
 // Usage texts, written by hand.
