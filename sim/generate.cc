@@ -29,8 +29,8 @@
 namespace msgsim {
 namespace {
 
-// The loader's largest tick (docs/scenario-format.md, "Ticks").
-constexpr std::uint64_t kMaxTick = 1'000'000;
+// The loader's largest tick (msgsim/loader.h; docs/scenario-format.md, "Ticks").
+constexpr auto kLastTick = static_cast<std::uint64_t>(kMaxTick);
 // On average one message in kMessagesPerTick moves the clock on by one tick.
 constexpr std::uint64_t kMessagesPerTick = 10;
 constexpr std::uint64_t kMaxSeed = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -98,7 +98,7 @@ class Ticks {
   std::uint64_t next() {
     if (first_) {
       first_ = false;
-    } else if (draw_.below(kMessagesPerTick) == 0 && tick_ < kMaxTick) {
+    } else if (draw_.below(kMessagesPerTick) == 0 && tick_ < kLastTick) {
       ++tick_;
     }
     return tick_;
@@ -237,7 +237,7 @@ SizeBound size_bound(const GenerateOptions& o) {
   append_header(b, o);
   append(b, kPartiesOpen);
   append(b, kClose);
-  append_adversaries(b, {name, kMaxTick, name, "US", kMaxTick});
+  append_adversaries(b, {name, kLastTick, name, "US", kLastTick});
   append(b, kMessagesOpen);
   append(b, kClose);
   bound.fixed = b.size();
@@ -245,7 +245,7 @@ SizeBound size_bound(const GenerateOptions& o) {
   append_party(b, {name, "US", {"android", "iphone", "ipad", "mac"}, false, false});
   bound.per_party = b.size();
   b.clear();
-  append_message(b, kMaxTick, name, name, std::string(longest_text(), 'x'));
+  append_message(b, kLastTick, name, name, std::string(longest_text(), 'x'));
   bound.per_message = b.size();
   return bound;
 }
