@@ -52,7 +52,7 @@ std::vector<AttackSurface> attack_surfaces() {
 }
 
 std::vector<std::string> supported_settings() {
-  std::set<std::string_view> read;
+  std::set<std::string, std::less<>> read;  // strings: the surfaces below are copies that go
   for (const ModelInfo& m : table()) read.insert(m.settings.begin(), m.settings.end());
   for (const AttackSurface& s : attack_surfaces())
     if (!s.setting.empty()) read.insert(s.setting);
