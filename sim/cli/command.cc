@@ -56,7 +56,7 @@ UsageError unknown_command(std::string_view name) {
 }
 
 // ---------------------------------------------------------------------------
-// Parsing a subcommand's command line
+// A subcommand's command line
 
 namespace {
 
@@ -76,26 +76,46 @@ std::size_t occurrences(const CLI::App& app, const std::string& option, const Ar
 
 }  // namespace
 
-std::optional<UsageError> parse(CLI::App& app, std::string_view command, const Args& args,
-                                const std::vector<std::string>& option_names) {
-  app.allow_extras();
+CommandLine::CommandLine(const Command& command) : command_(command) {
+  app_.set_help_flag();  // -h/--help print the hand-written usage instead
+  app_.add_flag("-h,--help", help_);
+}
+
+CLI::Option* CommandLine::suggested(CLI::Option* option) {
+  suggestions_.push_back("--" + option->get_lnames().front());
+  return option;
+}
+
+std::optional<int> CommandLine::parse(const Args& args, const Io& io) {
+  if (auto e = parse_error(args)) return fail(io, *e);
+  if (!help_) return std::nullopt;
+  io.out() << command_.usage;
+  return kExitOk;
+}
+
+// Unknown options become "did you mean" errors against the declared
+// options; stray arguments, "unexpected argument" errors.
+std::optional<UsageError> CommandLine::parse_error(const Args& args) {
+  app_.allow_extras();
   std::vector<std::string> reversed(args.rbegin(), args.rend());
-  const std::string see = fmt::format("see 'msgsim {} --help'", command);
+  const std::string see = fmt::format("see 'msgsim {} --help'", command_.name);
   try {
-    app.parse(reversed);
+    app_.parse(reversed);
   } catch (const CLI::ArgumentMismatch& e) {
     // "--format: 1 required TEXT missing" or "--format: At Most 1 required
     // but received 2": name the option, not CLI11's type.
     const std::string what = e.what();
     const std::string option = what.substr(0, what.find(':'));
-    if (const std::size_t n = occurrences(app, option, args); n > 1)
+    if (const std::size_t n = occurrences(app_, option, args); n > 1)
       return UsageError{fmt::format("option '{}' is given {} times", option, n), "give it once; " + see};
     return UsageError{fmt::format("option '{}' needs a value", option), see};
   } catch (const CLI::ParseError& e) {
     return UsageError{e.what(), see};
   }
+  std::vector<std::string> option_names = suggestions_;
+  option_names.emplace_back("--help");
   bool after_dashes = false;
-  std::vector<std::string> extras = app.remaining();
+  std::vector<std::string> extras = app_.remaining();
   // Unknown options first: a misspelt option also leaves its value stray.
   for (const auto& x : extras) {
     if (x == "--") {
@@ -105,7 +125,7 @@ std::optional<UsageError> parse(CLI::App& app, std::string_view command, const A
     if (!after_dashes && x.size() > 1 && x[0] == '-') {
       const std::string name = x.substr(0, x.find('='));
       const std::string guess = closest_match(name, option_names);
-      return UsageError{fmt::format("unknown option {} for 'msgsim {}'", quote_arg(name), command),
+      return UsageError{fmt::format("unknown option {} for 'msgsim {}'", quote_arg(name), command_.name),
                         guess.empty() ? see : fmt::format("did you mean '{}'? ({})", guess, see)};
     }
   }

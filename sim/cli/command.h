@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "msgsim/loader.h"
@@ -76,11 +77,46 @@ UsageError unknown_command(std::string_view name);
 // are collected (allow_extras) and reported by parse(), so that every
 // mistake gets a "did you mean" instead of CLI11's generic wording.
 //
-// Parses `args` with `app` (whose options are already bound). Unknown options
-// become "did you mean" errors against `option_names`; stray arguments,
-// "unexpected argument" errors.
-std::optional<UsageError> parse(CLI::App& app, std::string_view command, const Args& args,
-                                const std::vector<std::string>& option_names);
+// The constructor declares -h/--help, which prints the command's
+// hand-written usage. Options are checked in the order they are declared
+// (of two options given twice, the first declared is reported); "did you
+// mean" suggests them in that order too, --help last.
+class CommandLine {
+ public:
+  explicit CommandLine(const Command& command);
+
+  // An option or a flag of this command only.
+  template <typename T>
+  CLI::Option* option(const std::string& names, T& value) {
+    return suggested(app_.add_option(names, value));
+  }
+  CLI::Option* flag(const std::string& names, bool& value) { return suggested(app_.add_flag(names, value)); }
+
+  // The arguments and options several commands take, spelt here once.
+  void file(std::string& path) { app_.add_option("file", path); }  // FILE, "-" for standard input
+  CLI::Option* seed(std::string& value) { return option("--seed", value); }
+  CLI::Option* output(std::string& path) { return option("-o,--output", path); }
+
+  // For an option declared through app(): suggest it now.
+  void suggest(std::string name) { suggestions_.push_back(std::move(name)); }
+  CLI::App& app() { return app_; }
+
+  // Parses `args`. When that is all the command does, the code it exits
+  // with: kExitUsage after a mistake (reported), kExitOk after --help.
+  std::optional<int> parse(const Args& args, const Io& io);
+
+  // Whether `option` ("--seed") is on the command line.
+  bool given(const std::string& option) const { return app_.count(option) > 0; }
+
+ private:
+  CLI::Option* suggested(CLI::Option* option);
+  std::optional<UsageError> parse_error(const Args& args);
+
+  const Command& command_;
+  CLI::App app_;
+  bool help_ = false;
+  std::vector<std::string> suggestions_;  // long names, for "did you mean"
+};
 
 // ---------------------------------------------------------------------------
 // Values and scenarios

@@ -48,22 +48,14 @@ std::variant<std::uint64_t, UsageError> parse_count(std::string_view option, con
 }
 
 int cmd_generate(const Args& args, const Io& io) {
-  CLI::App app;
-  app.set_help_flag();  // -h/--help print the hand-written usage instead
-  bool help = false;
+  CommandLine command_line(kGenerateCommand);
   std::string parties, messages, seed, protocols, output;
-  app.add_flag("-h,--help", help);
-  app.add_option("--parties", parties);
-  app.add_option("--messages", messages);
-  app.add_option("--seed", seed);
-  app.add_option("--protocols", protocols);
-  app.add_option("-o,--output", output);
-  if (auto e = parse(app, "generate", args, {"--parties", "--messages", "--seed", "--protocols", "--output", "--help"}))
-    return fail(io, *e);
-  if (help) {
-    io.out() << kUsage;
-    return kExitOk;
-  }
+  command_line.option("--parties", parties);
+  command_line.option("--messages", messages);
+  command_line.seed(seed);
+  command_line.option("--protocols", protocols);
+  command_line.output(output);
+  if (auto done = command_line.parse(args, io)) return *done;
   GenerateOptions options;
   struct Count {
     std::string_view option;
@@ -77,14 +69,14 @@ int cmd_generate(const Args& args, const Io& io) {
   for (const Count& c : {Count{"--parties", parties, options.parties, parties_range, "100"},
                          Count{"--messages", messages, options.messages, messages_range, "1000"},
                          Count{"--seed", seed, options.seed, "0 to 9223372036854775807", "1"}}) {
-    if (app.count(std::string(c.option)) == 0)
+    if (!command_line.given(std::string(c.option)))
       return fail(io, {fmt::format("'msgsim generate' needs {}", c.option),
                        "e.g. msgsim generate --parties 100 --messages 1000 --seed 1; see 'msgsim generate --help'"});
     auto v = parse_count(c.option, c.value, c.range, c.example);
     if (const auto* e = std::get_if<UsageError>(&v)) return fail(io, *e);
     c.target = std::get<std::uint64_t>(v);
   }
-  if (app.count("--protocols") > 0) {
+  if (command_line.given("--protocols")) {
     options.protocols.clear();
     std::string_view rest = protocols;
     while (true) {

@@ -51,17 +51,10 @@ std::string setting_values(const SettingSpec& s) {
 constexpr std::size_t kWrapColumns = 78;
 
 int cmd_list(const Args& args, const Io& io) {
-  CLI::App app;
-  app.set_help_flag();  // -h/--help print the hand-written usage instead
-  bool help = false;
+  CommandLine command_line(kListCommand);
   bool details = false;
-  app.add_flag("-h,--help", help);
-  app.add_flag("-d,--details", details);
-  if (auto e = parse(app, "list", args, {"--details", "--help"})) return fail(io, *e);
-  if (help) {
-    io.out() << kUsage;
-    return kExitOk;
-  }
+  command_line.flag("-d,--details", details);
+  if (auto done = command_line.parse(args, io)) return *done;
   std::ostream& out = io.out();
   const auto models = all_models();
   std::size_t width = 0;

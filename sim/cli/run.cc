@@ -159,31 +159,25 @@ std::string difference(const ExpectationResult& e) {
 }
 
 int cmd_run(const Args& args, const Io& io) {
-  CLI::App app;
-  app.set_help_flag();  // -h/--help print the hand-written usage instead
-  bool help = false;
+  CommandLine command_line(kRunCommand);
   RunArgs a;
   std::string format = "table";
   std::string seed;
   std::string jobs;
-  app.add_flag("-h,--help", help);
-  app.add_option("file", a.file);
-  app.add_option("-j,--jobs", jobs);
-  app.add_option("-f,--format", format);
-  app.add_option("-p,--protocol", a.protocols)->allow_extra_args(false);
-  app.add_option("--seed", seed);
-  app.add_option("-o,--output", a.output);
-  app.add_flag("--no-color", a.no_color);
-  app.add_flag("--no-explain", a.no_explain);
-  app.add_flag("-q,--quiet", a.quiet);
-  if (auto e = parse(app, "run", args,
-                     {"--format", "--protocol", "--seed", "--output", "--no-color", "--no-explain", "--quiet",
-                      "--jobs", "--help"}))
-    return fail(io, *e);
-  if (help) {
-    io.out() << kUsage;
-    return kExitOk;
-  }
+  command_line.file(a.file);
+  // --jobs is declared first, so that of it and another option both given
+  // twice it is the one reported; "did you mean" suggests it after the
+  // others, as the usage lists it.
+  command_line.app().add_option("-j,--jobs", jobs);
+  command_line.option("-f,--format", format);
+  command_line.option("-p,--protocol", a.protocols)->allow_extra_args(false);
+  command_line.seed(seed);
+  command_line.output(a.output);
+  command_line.flag("--no-color", a.no_color);
+  command_line.flag("--no-explain", a.no_explain);
+  command_line.flag("-q,--quiet", a.quiet);
+  command_line.suggest("--jobs");
+  if (auto done = command_line.parse(args, io)) return *done;
   if (a.file.empty()) return fail(io, missing_file("run"));
   if (auto f = parse_format(format)) {
     a.format = *f;
@@ -193,14 +187,14 @@ int cmd_run(const Args& args, const Io& io) {
     return fail(io, {fmt::format("unknown format {}", quote_arg(format)),
                      guess.empty() ? formats : fmt::format("did you mean '{}'? ({})", guess, formats)});
   }
-  if (app.count("--seed") > 0) {
+  if (command_line.given("--seed")) {
     a.seed = parse_whole_number(seed);
     if (!a.seed)
       return fail(io, {fmt::format("--seed {} is not a number", quote_arg(seed)),
                        "a seed is a whole number from 0 to 18446744073709551615, e.g. --seed 7"});
   }
 
-  if (app.count("--jobs") > 0) {
+  if (command_line.given("--jobs")) {
     const auto j = parse_jobs(jobs);
     if (!j)
       return fail(io, {fmt::format("--jobs {} is not a number of threads", quote_arg(jobs)), "use 1 to 1024, e.g. -j 2"});

@@ -24,17 +24,10 @@ Exit status: 0 the scenario is valid, 2 it is not.
 )usage";
 
 int cmd_validate(const Args& args, const Io& io) {
-  CLI::App app;
-  app.set_help_flag();  // -h/--help print the hand-written usage instead
-  bool help = false;
+  CommandLine command_line(kValidateCommand);
   std::string file;
-  app.add_flag("-h,--help", help);
-  app.add_option("file", file);
-  if (auto e = parse(app, "validate", args, {"--help"})) return fail(io, *e);
-  if (help) {
-    io.out() << kUsage;
-    return kExitOk;
-  }
+  command_line.file(file);
+  if (auto done = command_line.parse(args, io)) return *done;
   if (file.empty()) return fail(io, missing_file("validate"));
   LoadResult loaded = load(io, file);
   if (const auto* error = std::get_if<LoadError>(&loaded)) {
