@@ -1,4 +1,4 @@
-// msgsim: everything happens in cli.cc, so that tests can run it in-process.
+// msgsim: everything happens in sim/cli/ (msgsim_cli), so that tests can run it in-process.
 #include "sim/cli/cli.h"
 
 int main(int argc, char** argv) { return msgsim::cli_main(argc, argv); }
