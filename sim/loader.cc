@@ -23,6 +23,7 @@
 #include <new>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -497,16 +498,8 @@ class Validator {
   // ({ kind = "ipad", icloud_backup = true }).
   Device read_device(const toml::node& element) const {
     const auto kind_of = [&](const toml::node& node) {
-      const std::string kind = as_string(node, "kind");
-      const auto known = device_kinds();
-      const auto it = std::find_if(known.begin(), known.end(), [&](const DeviceKindInfo& k) { return k.name == kind; });
-      if (it == known.end()) {
-        std::vector<std::string> names;
-        for (const DeviceKindInfo& k : known) names.emplace_back(k.name);
-        fail(node.source(), fmt::format("unknown device kind {}", quote(kind)), suggestion(kind, names, "device kinds:"));
-      }
       // The same kind may appear twice: a work Mac and a home Mac.
-      return Device(it->kind);
+      return Device(row_named(device_kinds(), as_string(node, "kind"), node, "device kind", "device kinds:").kind);
     };
     if (element.is_string()) return kind_of(element);
     const auto* table = element.as_table();
@@ -596,19 +589,25 @@ class Validator {
     return a;
   }
 
+  // The row of a vocabulary table (device kinds, powers) named `name`, read
+  // at `node`; "unknown <what> 'x'" with a hint otherwise.
+  template <typename Row>
+  const Row& row_named(std::span<const Row> table, const std::string& name, const toml::node& node,
+                       std::string_view what, std::string_view listing) const {
+    for (const Row& row : table)
+      if (row.name == name) return row;
+    std::vector<std::string> names;
+    for (const Row& row : table) names.emplace_back(row.name);
+    fail(node.source(), fmt::format("unknown {} {}", what, quote(name)), suggestion(name, names, listing));
+  }
+
   Power read_power(const toml::table& table, const Adversary& adversary, const Scenario& s) const {
     const std::string kind = required_string(table, "power", "e.g. { power = \"compel\" }", "a power");
     const auto& kind_node = *table.get("power");
     if (const auto later = later_powers(); std::find(later.begin(), later.end(), kind) != later.end())
       fail(kind_node.source(), fmt::format("power {} is not supported yet", quote(kind)),
            "the format reserves it for a later version of msgsim; remove it for now");
-    const auto known = powers();
-    const auto it = std::find_if(known.begin(), known.end(), [&](const PowerInfo& pi) { return pi.name == kind; });
-    if (it == known.end()) {
-      std::vector<std::string> names;
-      for (const PowerInfo& pi : known) names.emplace_back(pi.name);
-      fail(kind_node.source(), fmt::format("unknown power {}", quote(kind)), suggestion(kind, names, "powers:"));
-    }
+    const PowerInfo* it = &row_named(powers(), kind, kind_node, "power", "powers:");
 
     Power p;
     p.kind = it->kind;
