@@ -153,7 +153,7 @@ const ModelInfo& imessage_classic_model_info() {
       .details = imessage::kClassicDetails,
       .providers = {"apple"},
       .surfaces = imessage::apple_surfaces(),
-      .settings = {"imessage", "messages_in_icloud", "icloud_backup"},
+      .settings = {"imessage", "messages_in_icloud", "icloud_backup", "advanced_data_protection"},
       .make = [] { return std::unique_ptr<Model>(new ClassicModel()); }};
   return info;
 }

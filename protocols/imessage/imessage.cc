@@ -66,7 +66,7 @@ const ModelInfo& imessage_model_info() {
       .details = imessage::kDetails,
       .providers = {"apple"},
       .surfaces = imessage::apple_surfaces(),
-      .settings = {"imessage", "messages_in_icloud", "icloud_backup"},
+      .settings = {"imessage", "messages_in_icloud", "icloud_backup", "advanced_data_protection"},
       .make = [] { return std::unique_ptr<Model>(new Pq3Model(false)); }};
   return info;
 }
@@ -79,7 +79,7 @@ const ModelInfo& imessage_icloud_model_info() {
       .providers = {"apple"},
       .surfaces = imessage::apple_surfaces(),
       // iCloud Backup is on for every iPhone and iPad, whatever the setting.
-      .settings = {"imessage", "messages_in_icloud"},
+      .settings = {"imessage", "messages_in_icloud", "advanced_data_protection"},
       .make = [] { return std::unique_ptr<Model>(new Pq3Model(true)); }};
   return info;
 }

@@ -17,6 +17,7 @@ How it works
 - Where the keys live (docs/sources.md §1.3, §6: since 2019 the keys are "protected on device with the Secure Enclave"). The authentication key and the pre-key's private half never leave the Secure Enclave: the device uses them, but they are in no file, so no seizure and no exploit takes them. The ratchet state (root key, current ratchet private key, current sending and receiving chain keys, skipped message keys) is in the keychain, this device only: one file per key, sealed under the device's data-protection key, never in iCloud Backup, erased when the ratchet overwrites or deletes the key. A message key lives in memory for one encryption or decryption. The message history is a file on the device too. That a seizure of an unlocked phone gets the keychain is the seize power's assumption (docs/sources.md §6: the sources do not say).
 - Messages in iCloud (messages_in_icloud, default on; docs/sources.md §1.4). Each account has one CloudKit container key that syncs only through iCloud Keychain: it is on the account's devices, never readable by Apple. Every message sent or received is also stored at Apple as a CloudKit record sealed under that key.
 - iCloud Backup (icloud_backup, iPhone and iPad; docs/sources.md §1.4). At the end of every tick the device uploads its files that are not excluded from backup, sealed under the account's iCloud Backup service key, which Apple holds under Standard Data Protection. With Messages in iCloud on, the backup carries the container key; with it off, it carries the message history. It never carries the ratchet state.
+- Advanced Data Protection (advanced_data_protection, a switch of the account; docs/sources.md §1.5). Apple deletes its copy of the account's iCloud Backup service key: the backup still goes to Apple, sealed, and only the account's trusted devices open it, so neither it nor the container key inside it is Apple's to read. It protects its owner's copies only: the other side's backup, under Standard Data Protection, still opens the conversation.
 - What the evidence allows, computed and never declared. Each copy is three pieces of real bytes: the initial piece (opens with the receiving device's pre-key, which only its Secure Enclave holds, and yields the first root key), the ratchet header of its chain (opens with the root key in force and the receiver's ratchet private key, and yields the chain key: the ECDH ratchet step), and the ciphertext (opens with a chain key of that chain at or before the message, deriving forward, or with the skipped message key of exactly that message). So a seized or exploited device gives its history and its current ratchet state: with the copies taken at Apple, the adversary follows the conversation until the next ECDH step, and no further (the next reply brings a ratchet key it never saw: post-compromise healing); it never reads earlier messages with those keys (forward secrecy). An exploit, while it runs, also gets every message key the device uses and the state after every step. With Messages in iCloud on, the container key on the device opens the CloudKit records of later messages too: the ratchet does not protect the copies at rest.
 
 Sources
@@ -46,11 +47,12 @@ Left out
 - The post-quantum part (docs/sources.md §1.3, §9): the ML-KEM (Kyber-1024) pre-keys and their encapsulation at the initial key establishment, and the periodic Kyber rekey (Kyber-768; its schedule is unconfirmed). Without them the model has no post-quantum protection; post-compromise healing comes from the ECDH ratchet alone.
 - Key transparency and Contact Key Verification (docs/sources.md §1.6), the ghost-device risk of a trusted directory (§1.7), IDS lookups and their logs (metadata).
 - Pre-key rotation and expiry, session resets.
-- Attachments sent through iCloud, BlastDoor and Lockdown Mode, Advanced Data Protection, SMS fallback, and the rolling of the container key when iCloud Backup is switched off.)";
+- Attachments sent through iCloud, BlastDoor and Lockdown Mode, SMS fallback, and the rolling of the container key when iCloud Backup is switched off.)";
 
 inline constexpr std::string_view kEscrowDetails = R"(iMessage model with iCloud key escrow (msgsim `imessage-icloud`)
 
 - The imessage model (PQ3; see its details) with iCloud Backup switched on for every party, whatever the scenario says: the key-escrow case of the article. Under Standard Data Protection Apple holds the iCloud Backup service key (docs/sources.md §1.4); the backup carries the Messages in iCloud container key, or the message history when Messages in iCloud is off; so Apple, and anyone who can compel Apple, opens the conversation. The ratchet does not help: the backup holds the texts, or the key to their copies at rest.
+- Advanced Data Protection (advanced_data_protection; docs/sources.md §1.5) is honoured as in imessage: an account with it on keeps its backup key on its devices, and Apple reads that account's backup no more.
 - Everything else (keys, sessions, fan-out, CloudKit, stand-ins, what is left out) is identical to imessage, so a scenario that lists both models shows the effect of the backup alone.)";
 
 inline constexpr std::string_view kClassicDetails =
@@ -62,6 +64,7 @@ How it works
 - Sending (docs/sources.md §1.2). The sender encrypts every message separately for each device of the recipient and for its own other devices: a fresh per-message key encrypts the text, the key is sealed to the device's long-term public encryption key, and the sender signs both. APNs (Apple's servers) relays the copies. The receiving device verifies the signature, unwraps the key and decrypts, for real, then keeps the message in its history.
 - No forward secrecy (docs/sources.md §1.2). One long-term key opens every copy ever sealed to that device: whoever takes the device's keychain (a seizure, an exploit) and has copies of the traffic from Apple, taken before or after, reads every message sent to that device, for ever.
 - Messages in iCloud and iCloud Backup (docs/sources.md §1.4): exactly as in imessage. Every message is also stored at Apple as a CloudKit record under the account's container key, which syncs only through iCloud Keychain; iCloud Backup, when on, carries that container key, or the messages themselves when Messages in iCloud is off, under a backup key that Apple holds under Standard Data Protection.
+- Advanced Data Protection (advanced_data_protection, a switch of the account; docs/sources.md §1.5). Apple deletes its copy of the account's iCloud Backup service key: the backup still goes to Apple, sealed, and only the account's trusted devices open it, so neither it nor the container key inside it is Apple's to read. It protects its owner's copies only: the other side's backup, under Standard Data Protection, still opens the conversation.
 
 Stand-ins (libsodium 1.0.18 has no RSA, ECDSA or AES-CTR; docs/sources.md §9)
 - X25519 sealed boxes (crypto_box_seal) for RSA-OAEP / ECIES key wrapping.
@@ -70,7 +73,7 @@ Stand-ins (libsodium 1.0.18 has no RSA, ECDSA or AES-CTR; docs/sources.md §9)
 
 Left out
 - Everything since 2019: the Secure Enclave, the periodic rekey, PQ3 (the imessage model).
-- Attachments sent through iCloud, IDS lookups and their logs, Contact Key Verification, Advanced Data Protection, SMS fallback, and the rolling of the container key when iCloud Backup is switched off.
+- Attachments sent through iCloud, IDS lookups and their logs, Contact Key Verification, SMS fallback, and the rolling of the container key when iCloud Backup is switched off.
 - Every device is online: APNs delivers at once and keeps nothing.)";
 
 }  // namespace msgsim::imessage

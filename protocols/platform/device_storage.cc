@@ -84,8 +84,11 @@ void DeviceStorage::provision(Context& ctx) {
     ArtifactPtr bk = new_key(ctx.rng(), kBackupKey,
                              fmt::format("{}'s iCloud Backup service key", p.label.empty() ? p.name : p.label));
     // Standard Data Protection: the service key is escrowed in Apple's HSMs
-    // (docs/sources.md §1.4), so Apple's servers hold it; the devices hold it too.
-    ctx.store(*apple, bk);
+    // (docs/sources.md §1.4), so Apple's servers hold it; the devices hold it
+    // too. Advanced Data Protection, a switch of the account, leaves it on
+    // the trusted devices only: Apple deletes the escrowed copy
+    // (docs/sources.md §1.5). The backup still goes to Apple, sealed.
+    if (!p.settings.advanced_data_protection) ctx.store(*apple, bk);
     for (NodeId d : w.devices_of(p.name))
       if (device_backs_up(ctx, d)) ctx.store(d, bk);
     impl_->backup_keys.emplace(p.name, bk);

@@ -12,7 +12,10 @@
 // account's iCloud Backup service key. Under Standard Data Protection that
 // key is escrowed in Apple's HSMs (docs/sources.md §1.4: "securely backed
 // up to iCloud Hardware Security Modules"),
-// so Apple holds it; a compelled Apple hands it over. Files an app marks
+// so Apple holds it; a compelled Apple hands it over. With Advanced Data
+// Protection on (a switch of the account, docs/sources.md §1.5) the key
+// stays on the account's trusted devices only: Apple keeps the sealed
+// backup and cannot open it. Files an app marks
 // excluded (Signal: isExcludedFromBackup, docs/sources.md §2.4) never leave the
 // device. Each new backup replaces the previous one on Apple's servers.
 #pragma once

@@ -116,7 +116,7 @@ const ModelInfo& signal_model_info() {
       // are not in that backup: the closure has to find that Apple reads nothing).
       .providers = {"signal", "apple"},
       .surfaces = {},
-      .settings = {"icloud_backup"},
+      .settings = {"icloud_backup", "advanced_data_protection"},
       .make = &make_signal_model};
   return info;
 }

@@ -164,6 +164,35 @@ TEST_P(BothIMessages, IMessageOffMeansNoIMessageAndANote) {
   EXPECT_EQ(r.notes.size(), 3u);
 }
 
+// Advanced Data Protection (docs/sources.md §1.5): Apple deletes its copy of
+// the account's iCloud Backup key, so the backup, and the container key in
+// it, is out of its reach. It protects its owner's copies only: with ADP on
+// one side, the other side's backup still opens the conversation.
+TEST_P(BothIMessages, AdvancedDataProtectionProtectsItsOwnersBackupOnly) {
+  Scenario s = with_state(talk());
+  for (Party& p : s.parties) p.settings.icloud_backup = true;
+  s.parties[0].settings.advanced_data_protection = true;  // alice
+  const ProtocolResult one_side = run(s);
+  for (int m = 1; m <= 3; ++m) {
+    EXPECT_EQ(readers(one_side, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+    const auto cell = one_side.find(m, "apple");
+    ASSERT_TRUE(cell && cell->readable);
+    const std::string chain = fmt::format("{}", fmt::join(cell->how, "\n"));
+    EXPECT_NE(chain.find("bob's iCloud Backup service key"), std::string::npos) << chain;
+    EXPECT_EQ(chain.find("alice's iCloud Backup service key"), std::string::npos) << chain;
+  }
+  s.parties[1].settings.advanced_data_protection = true;  // and bob
+  const ProtocolResult both = run(s);
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(both, m), (Names{"alice", "bob"})) << m;
+}
+
+TEST(IMessageIcloud, AdvancedDataProtectionOnBothSidesLeavesAppleNothing) {
+  Scenario s = with_state(conversation({"imessage-icloud"}));
+  for (Party& p : s.parties) p.settings.advanced_data_protection = true;
+  const ProtocolResult r = simulate(s, imessage_icloud_model_info());
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << m;
+}
+
 TEST(IMessageIcloud, EscrowModelForcesBackupOn) {
   const ProtocolResult r = simulate(with_state(conversation({"imessage-icloud"})), imessage_icloud_model_info());
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
