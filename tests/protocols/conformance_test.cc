@@ -145,11 +145,7 @@ class Conformance : public ::testing::TestWithParam<const ModelInfo*> {
 };
 
 INSTANTIATE_TEST_SUITE_P(AllModels, Conformance, ::testing::ValuesIn(every_model()),
-                         [](const ::testing::TestParamInfo<const ModelInfo*>& p) {
-                           std::string n(p.param->name);
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+                         testing::model_param_name);
 
 // ---- Each correspondent reads ---------------------------------------------
 
@@ -444,11 +440,7 @@ class HostileDelivery : public Conformance {
 };
 
 INSTANTIATE_TEST_SUITE_P(AllModels, HostileDelivery, ::testing::ValuesIn(every_model()),
-                         [](const ::testing::TestParamInfo<const ModelInfo*>& p) {
-                           std::string n(p.param->name);
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+                         testing::model_param_name);
 
 TEST_P(HostileDelivery, ReorderedAndDroppedCopiesStillOpen) {
   Conversation c(*make_, model());

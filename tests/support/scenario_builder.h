@@ -1,6 +1,9 @@
 // tests/support: building scenarios in code, for engine and model tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,6 +33,14 @@ inline Message message(int id, std::int64_t at, std::string from, std::string to
   m.to = {std::move(to)};
   m.text = std::move(text);
   return m;
+}
+
+// A test parameter's name for a model: its registry name, '-' as '_'
+// ("imessage_icloud"), for INSTANTIATE_TEST_SUITE_P.
+inline std::string model_param_name(const ::testing::TestParamInfo<const ModelInfo*>& p) {
+  std::string n(p.param->name);
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
 }
 
 // The attack surface a registered model declares under `name` ("imessage"),

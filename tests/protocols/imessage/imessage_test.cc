@@ -43,11 +43,7 @@ class BothIMessages : public ::testing::TestWithParam<const ModelInfo*> {
 
 INSTANTIATE_TEST_SUITE_P(Models, BothIMessages,
                          ::testing::Values(&imessage_model_info(), &imessage_classic_model_info()),
-                         [](const ::testing::TestParamInfo<const ModelInfo*>& p) {
-                           std::string n(p.param->name);
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+                         testing::model_param_name);
 
 TEST_P(BothIMessages, BothBackupsOffOnlyTheCorrespondentsRead) {
   const ProtocolResult r = run(with_state(talk()));
