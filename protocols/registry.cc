@@ -9,6 +9,7 @@
 
 #include "protocols/imessage/imessage.h"
 #include "protocols/signal/signal_model.h"
+#include "protocols/sms/sms_model.h"
 
 namespace msgsim {
 
@@ -20,6 +21,7 @@ const std::vector<ModelInfo>& table() {
       imessage_icloud_model_info(),
       signal_model_info(),
       imessage_classic_model_info(),
+      sms_model_info(),
   };
   return rows;
 }

@@ -12,7 +12,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -111,6 +113,7 @@ struct Simulation::Impl final : Context {
   std::int64_t tick = 0;
   std::vector<std::int64_t> ticks;  // the run's ticks, in order: entries name them by number
   std::vector<std::string> notes;
+  std::vector<Delivery> deliveries;
   std::vector<const Party*> provisioned;  // parties_to_provision()
 
   // Evidence. Each artifact gets a sequence number on first sight so that
@@ -176,6 +179,20 @@ struct Simulation::Impl final : Context {
   std::int64_t now() const override { return tick; }
   const std::vector<const Party*>& parties_to_provision() const override { return provisioned; }
   void note(std::string text) override { notes.push_back(std::move(text)); }
+  void delivered_as(int message_id, std::string_view recipient, std::string channel) override {
+    if (channel.empty()) throw std::logic_error("delivered_as needs a channel");
+    record_delivery({message_id, std::string(recipient), std::move(channel)});
+  }
+  void not_delivered(int message_id, std::string_view recipient) override {
+    record_delivery({message_id, std::string(recipient), {}});
+  }
+  void record_delivery(Delivery d) {
+    if (sc.find_party(d.recipient) == nullptr || d.message < 1 ||
+        static_cast<std::size_t>(d.message) > sc.messages.size())
+      throw std::logic_error(fmt::format("delivery of message {} to {}: no such message or party", d.message,
+                                         d.recipient));
+    deliveries.push_back(std::move(d));
+  }
 
   // The number of the current tick (the last in `ticks`).
   std::uint32_t tick_number() {
@@ -255,20 +272,39 @@ struct Simulation::Impl final : Context {
 
   void handle(NodeId node, ArtifactPtr a) override { journal(node, a, Event::kHandled); }
 
-  void transmit(NodeId from, NodeId to, ArtifactPtr a) override {
+  // Journals a transmission at both ends; returns its route when a tap
+  // listens on some link of it (empty otherwise).
+  std::span<const LinkId> send_and_receive(NodeId from, NodeId to, const ArtifactPtr& a) {
     journal(from, a, Event::kSent);
     journal(to, a, w.node(to).kind == NodeKind::kServer ? Event::kRelayed : Event::kReceived);
-    // The wire form: the artifact inside a transport-encryption record under
-    // a fresh key that both endpoints discard (forward-secret TLS). Nobody
-    // ever stores that key, so a tap holds bytes it cannot open. The record
-    // is evidence only for a tap on its route: where nobody listens, its
-    // bytes reach nobody, so it is not built (it could change no result).
     const std::vector<LinkId>& route = w.route(from, to);
     const bool tapped = std::any_of(route.begin(), route.end(), [&](LinkId l) {
       return std::any_of(link_observers[l].begin(), link_observers[l].end(),
                          [&](const Observer& o) { return o.active(tick); });
     });
-    if (!tapped) return;
+    return tapped ? std::span<const LinkId>(route) : std::span<const LinkId>();
+  }
+
+  // Every active tap on `route` captures the artifact numbered `n`.
+  void capture_on(std::span<const LinkId> route, std::uint32_t n) {
+    for (LinkId l : route)
+      for (const Observer& o : link_observers[l])
+        if (o.active(tick)) captured[o.adversary].push_back({tick_number(), n, o.how});
+  }
+
+  void transmit_in_clear(NodeId from, NodeId to, ArtifactPtr a) override {
+    const std::span<const LinkId> route = send_and_receive(from, to, a);
+    if (!route.empty()) capture_on(route, number(a));
+  }
+
+  void transmit(NodeId from, NodeId to, ArtifactPtr a) override {
+    // The wire form: the artifact inside a transport-encryption record under
+    // a fresh key that both endpoints discard (forward-secret TLS). Nobody
+    // ever stores that key, so a tap holds bytes it cannot open. The record
+    // is evidence only for a tap on its route: where nobody listens, its
+    // bytes reach nobody, so it is not built (it could change no result).
+    const std::span<const LinkId> route = send_and_receive(from, to, a);
+    if (route.empty()) return;
     Bytes inner;
     append_framed(inner, to_bytes(a->type));
     append_framed(inner, a->data);
@@ -280,10 +316,7 @@ struct Simulation::Impl final : Context {
         fmt::format("transport-encrypted traffic {} -> {} ({} bytes)", w.node(from).label, w.node(to).label,
                     record.size()),
         {session_id}, record);
-    const std::uint32_t record_number = number(on_wire);
-    for (LinkId l : route)
-      for (const Observer& o : link_observers[l])
-        if (o.active(tick)) captured[o.adversary].push_back({tick_number(), record_number, o.how});
+    capture_on(route, number(on_wire));
   }
 
   // ---- Adversaries ----------------------------------------------------
@@ -492,11 +525,25 @@ ProtocolResult Simulation::close(const std::vector<Actor>* columns) const {
   const std::vector<Actor>& actors = columns != nullptr ? *columns : impl_->actor_list;
   ProtocolResult result = empty_grid(impl_->info.name, impl_->sc.messages.size(), actors);
   result.notes = notes();
+  result.deliveries = deliveries();
   // A fresh pass per close() (evidence may have been erased since the last one).
   ClosingPass pass(*this);
   for (std::size_t column = 0; column < actors.size(); ++column)
     result.copy_column(column, pass.close(actors[column]), 0);
   return result;
+}
+
+std::vector<Delivery> Simulation::deliveries() const {
+  std::vector<Delivery> out = impl_->deliveries;
+  std::sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) {
+    return std::tie(a.message, a.recipient) < std::tie(b.message, b.recipient);
+  });
+  const auto same = std::adjacent_find(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) {
+    return a.message == b.message && a.recipient == b.recipient;
+  });
+  if (same != out.end())
+    throw std::logic_error(fmt::format("message {} to {} has two deliveries", same->message, same->recipient));
+  return out;
 }
 
 std::vector<std::string> Simulation::notes() const {

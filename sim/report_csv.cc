@@ -40,6 +40,8 @@ void csv_results(const ReportGrid& grid, std::size_t p, Sink& sink) {
       out += actor_fields[a];
       out += readable ? ",true," : ",false,";
       out += readable ? csv_field(json_array(grid.how(p, m, a))) : std::string("[]");
+      out += ',';
+      if (const Delivery* d = grid.delivery(p, m, a)) out += csv_field(d->text());
       out += '\n';
       sink.maybe_flush();
     }

@@ -66,7 +66,9 @@ std::vector<std::string> members_locked_out(const ReportGrid& grid, std::size_t 
     members.insert(members.end(), m.to.begin(), m.to.end());
     for (const auto& name : members) {
       const auto it = column.find(name);
-      if (it != column.end() && !grid.readable(protocol, m, it->second)) out.push_back(fmt::format("#{} {}", m.id, name));
+      if (it == column.end() || grid.readable(protocol, m, it->second)) continue;
+      const Delivery* d = grid.delivery(protocol, m, it->second);
+      out.push_back(d == nullptr ? fmt::format("#{} {}", m.id, name) : fmt::format("#{} {} ({})", m.id, name, d->text()));
     }
   }
   return out;

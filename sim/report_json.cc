@@ -93,8 +93,12 @@ void json_results(const ReportGrid& grid, std::size_t p, bool& first, Sink& sink
       first = false;
       fmt::format_to(std::back_inserter(out_text),
                      "    {{\n      \"protocol\": {},\n      \"message\": {},\n      \"actor\": {},\n"
-                     "      \"readable\": {},\n      \"how\": ",
+                     "      \"readable\": {},\n",
                      protocol, m.id, actor_names[a], readable ? "true" : "false");
+      // Only where the protocol's own channel did not carry the message.
+      if (const Delivery* d = grid.delivery(p, m, a))
+        fmt::format_to(std::back_inserter(out_text), "      \"delivery\": {},\n", str(d->text()));
+      out_text += "      \"how\": ";
       const std::vector<std::string> how = readable ? grid.how(p, m, a) : std::vector<std::string>{};
       if (how.empty()) {
         out_text += "[]";

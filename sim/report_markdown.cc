@@ -75,7 +75,7 @@ void render_markdown(const ReportGrid& grid, const RenderOptions& options, Sink&
       std::vector<std::string> cells{fmt::format("#{} {} → {}, t={}: “{}”", m.id, md_escape(m.from),
                                                  md_escape(join(m.to, ", ")), m.at,
                                                  md_escape(excerpt(m.text, kMarkdownExcerptColumns)))};
-      for (std::size_t a = 0; a < r.actors.size(); ++a) cells.push_back(grid.readable(p, m, a) ? "✔" : "·");
+      for (std::size_t a = 0; a < r.actors.size(); ++a) cells.push_back(grid.cell(p, m, a, "✔"));
       return cells;
     };
     md_table(header, r.messages.size(), row, "---", ":-:", out);

@@ -55,6 +55,8 @@ struct BoxTable {
           shown = style.green(padded);
         } else if (cells[c] == "·") {
           shown = style.dim(padded);
+        } else if (cells[c] == "not delivered") {
+          shown = style.red(padded);
         }
         s += " " + shown + " │";
       }
@@ -91,7 +93,7 @@ void render_table(const ReportGrid& grid, const RenderOptions& options, Sink& ou
       const Message& m = r.messages[i];
       std::vector<std::string> row{
           fmt::format("#{} {} t={} “{}”", m.id, arrow(m), m.at, excerpt(m.text, kExcerptColumns))};
-      for (std::size_t a = 0; a < r.actors.size(); ++a) row.push_back(grid.readable(p, m, a) ? "✔ reads" : "·");
+      for (std::size_t a = 0; a < r.actors.size(); ++a) row.push_back(grid.cell(p, m, a, "✔ reads"));
       return row;
     };
     t.render(style, out);

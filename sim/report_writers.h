@@ -60,6 +60,23 @@ class ReportGrid {
     return results_[protocol]->how(m.id, columns_[protocol][actor]);
   }
 
+  // How `m` reached the actor when the protocol's own channel did not carry
+  // it ("sent as SMS", "not delivered"); null otherwise.
+  const Delivery* delivery(std::size_t protocol, const Message& m, std::size_t actor) const {
+    const ProtocolResult& pr = *results_[protocol];
+    return pr.deliveries.empty() ? nullptr : pr.delivery(m.id, r_.actors[actor].name);
+  }
+  // A cell as the table and Markdown show it: `reads` or "·" for a reading,
+  // and how the message came when not by the protocol's own channel
+  // ("✔ sent as SMS", "not delivered").
+  std::string cell(std::size_t protocol, const Message& m, std::size_t actor, std::string_view reads) const {
+    const bool can = readable(protocol, m, actor);
+    const Delivery* d = delivery(protocol, m, actor);
+    if (d == nullptr) return std::string(can ? reads : "·");
+    if (!can && !d->delivered()) return d->text();
+    return fmt::format("{} {}", can ? "✔" : "·", d->text());
+  }
+
   std::size_t readable_count(std::size_t protocol, std::size_t actor) const {
     std::size_t n = 0;
     for (const auto& m : r_.messages)
@@ -150,7 +167,7 @@ void render_json(const ReportGrid& grid, Sink& sink);
 std::string json_array(const std::vector<std::string>& items);
 
 // CSV: the header line, then the rows of each protocol.
-inline constexpr std::string_view kCsvHeader = "protocol,message,at,from,to,actor,actor_kind,readable,how\n";
+inline constexpr std::string_view kCsvHeader = "protocol,message,at,from,to,actor,actor_kind,readable,how,delivery\n";
 void csv_results(const ReportGrid& grid, std::size_t p, Sink& sink);
 void render_csv(const ReportGrid& grid, Sink& sink);
 

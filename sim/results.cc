@@ -32,6 +32,7 @@ ProtocolResult& ProtocolResult::operator=(ProtocolResult&& other) noexcept = def
 ProtocolResult::ProtocolResult(const ProtocolResult& other)
     : protocol(other.protocol),
       notes(other.notes),
+      deliveries(other.deliveries),
       messages_(other.messages_),
       actors_(other.actors_),
       columns_(other.columns_),
@@ -41,6 +42,17 @@ ProtocolResult::ProtocolResult(const ProtocolResult& other)
 ProtocolResult& ProtocolResult::operator=(const ProtocolResult& other) {
   if (this != &other) *this = ProtocolResult(other);
   return *this;
+}
+
+std::string Delivery::text() const { return delivered() ? "sent as " + channel : "not delivered"; }
+
+const Delivery* ProtocolResult::delivery(int message, std::string_view actor) const {
+  const auto it = std::lower_bound(deliveries.begin(), deliveries.end(), std::make_pair(message, actor),
+                                   [](const Delivery& d, const std::pair<int, std::string_view>& key) {
+                                     return std::make_pair(d.message, std::string_view(d.recipient)) < key;
+                                   });
+  if (it == deliveries.end() || it->message != message || it->recipient != actor) return nullptr;
+  return &*it;
 }
 
 ChainBook& ProtocolResult::book() {

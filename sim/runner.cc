@@ -162,6 +162,7 @@ class Runner {
   void finish(std::size_t p) {
     ProtocolRun& run = runs_[p];
     run.result.notes = run.sim->notes();
+    run.result.deliveries = run.sim->deliveries();
     report_.results[p] = std::move(run.result);
     work_->push(WorkQueue::kOutput, [this, p] { free_evidence(p); });
     if (options_.on_protocol_final) {

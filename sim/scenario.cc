@@ -27,7 +27,7 @@ constexpr ProviderInfo kProviders[] = {
     {"signal", "Signal", "Signal's servers: prekey directory, message queue"},
     {"whatsapp", "WhatsApp", "WhatsApp's servers (later)"},
     {"google", "Google", "Google's servers: Android backups (later)"},
-    {"carrier", "Mobile carrier", "SMS relay (later)"},
+    {"carrier", "Mobile carrier", "SMS relay: sees and keeps the text of every SMS"},
 };
 
 const std::vector<PowerInfo>& power_table() {

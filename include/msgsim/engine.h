@@ -47,6 +47,9 @@ class Simulation {
 
   // What the run wants the reader to know, sorted.
   std::vector<std::string> notes() const;
+  // How messages reached recipients the protocol's own channel did not
+  // (Context::delivered_as, not_delivered), sorted by (message, recipient).
+  std::vector<Delivery> deliveries() const;
 
   // Actors of this run, in report order.
   const std::vector<Actor>& actors() const;

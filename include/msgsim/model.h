@@ -53,6 +53,10 @@ class Context {
   // encryption (a fresh key per connection, discarded: forward-secret TLS).
   // Both endpoints handle `a`; a server endpoint has relayed it.
   virtual void transmit(NodeId from, NodeId to, ArtifactPtr a) = 0;
+  // Sends `a` with no transport encryption (an SMS through a carrier's
+  // network): every link on the route carries `a` itself, so a tap there
+  // captures exactly what the endpoints see.
+  virtual void transmit_in_clear(NodeId from, NodeId to, ArtifactPtr a) = 0;
   // `node` opens `sealed` with `keys` (one per entry of sealed.needs) by
   // running the registered Opener, as a device does when it receives a
   // message. Returns what the opening yields (empty when decryption fails).
@@ -63,6 +67,12 @@ class Context {
                                         const std::vector<ArtifactPtr>& keys) = 0;
   // A sentence for the report ("message 2 was not delivered to bob: ...").
   virtual void note(std::string text) = 0;
+  // Message `message_id` reached party `recipient` over `channel` ("SMS")
+  // instead of the protocol's own: the recipient's cell says "sent as SMS".
+  virtual void delivered_as(int message_id, std::string_view recipient, std::string channel) = 0;
+  // Message `message_id` reached no device of party `recipient`: the
+  // recipient's cell says "not delivered". Say why with note().
+  virtual void not_delivered(int message_id, std::string_view recipient) = 0;
 };
 
 class Model {

@@ -41,6 +41,21 @@ struct Reading {
   std::vector<std::string> how;
 };
 
+// How a message reached one of its recipients when the protocol's own
+// channel did not carry it: sent instead over another channel ("SMS"), or
+// not delivered at all. The model that sent it says so (Context::delivered_as,
+// Context::not_delivered); the report shows it in the recipient's cell. It
+// says nothing of who reads: that is the closure's alone.
+struct Delivery {
+  int message = 0;
+  std::string recipient;  // a party name
+  std::string channel;    // "SMS"; empty when not delivered
+  bool delivered() const { return !channel.empty(); }
+  // "sent as SMS" or "not delivered": what the cell says, in every format.
+  std::string text() const;
+  friend bool operator==(const Delivery&, const Delivery&) = default;
+};
+
 class ChainBook;  // sim/chain_book.h: the chains' lines, each kept once
 
 // A protocol's cells: rows are messages (ids 1..messages, scenario order),
@@ -49,6 +64,10 @@ class ProtocolResult {
  public:
   std::string protocol;
   std::vector<std::string> notes;  // what the run wants the reader to know (undelivered messages...)
+  std::vector<Delivery> deliveries;  // sorted by (message, recipient); one at most for each
+
+  // The delivery of `message` to `actor`, if it did not go by the protocol's own channel.
+  const Delivery* delivery(int message, std::string_view actor) const;
 
   ProtocolResult();
   ProtocolResult(std::string protocol, std::size_t messages, std::vector<std::string> actors);

@@ -151,9 +151,9 @@ const ModelInfo& imessage_classic_model_info() {
       .name = "imessage-classic",
       .summary = "iMessage before 2019 (long-term device keys, no forward secrecy): a history lesson",
       .details = imessage::kClassicDetails,
-      .providers = {"apple"},
+      .providers = {"apple", "carrier"},
       .surfaces = imessage::apple_surfaces(),
-      .settings = {"imessage", "messages_in_icloud", "icloud_backup", "advanced_data_protection"},
+      .settings = {"imessage", "messages_in_icloud", "icloud_backup", "advanced_data_protection", "sms_fallback"},
       .make = [] { return std::unique_ptr<Model>(new ClassicModel()); }};
   return info;
 }

@@ -64,9 +64,9 @@ const ModelInfo& imessage_model_info() {
       .name = "imessage",
       .summary = "iMessage today (PQ3: pre-keys in IDS, Double Ratchet per device pair; iCloud Backup as set)",
       .details = imessage::kDetails,
-      .providers = {"apple"},
+      .providers = {"apple", "carrier"},
       .surfaces = imessage::apple_surfaces(),
-      .settings = {"imessage", "messages_in_icloud", "icloud_backup", "advanced_data_protection"},
+      .settings = {"imessage", "messages_in_icloud", "icloud_backup", "advanced_data_protection", "sms_fallback"},
       .make = [] { return std::unique_ptr<Model>(new Pq3Model(false)); }};
   return info;
 }
@@ -76,10 +76,10 @@ const ModelInfo& imessage_icloud_model_info() {
       .name = "imessage-icloud",
       .summary = "iMessage with iCloud Backup on for everyone: the key-escrow case",
       .details = imessage::kEscrowDetails,
-      .providers = {"apple"},
+      .providers = {"apple", "carrier"},
       .surfaces = imessage::apple_surfaces(),
       // iCloud Backup is on for every iPhone and iPad, whatever the setting.
-      .settings = {"imessage", "messages_in_icloud", "advanced_data_protection"},
+      .settings = {"imessage", "messages_in_icloud", "advanced_data_protection", "sms_fallback"},
       .make = [] { return std::unique_ptr<Model>(new Pq3Model(true)); }};
   return info;
 }

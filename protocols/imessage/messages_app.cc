@@ -1,5 +1,7 @@
 #include "protocols/imessage/messages_app.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -58,6 +60,7 @@ void MessagesApp::provision_container(Context& ctx, const Party& p) {
 
 void MessagesApp::provision(Context& ctx, const std::function<void(NodeId device)>& make_keys) {
   storage_.provision(ctx);
+  if (ctx.world().server("carrier")) carrier_.emplace(ctx.world());
   const World& w = ctx.world();
   for (const Party* in_play : ctx.parties_to_provision()) {
     const Party& p = *in_play;
@@ -73,27 +76,25 @@ void MessagesApp::provision(Context& ctx, const std::function<void(NodeId device
 
 void MessagesApp::send(Context& ctx, const Message& m, const SendCopy& send_copy) {
   const Scenario& sc = ctx.scenario();
+  const Party& from = *sc.find_party(m.from);
   auto sender = registered_.find(m.from);
+  auto plain = make_plaintext(plaintext_label(m.id, m), m.id, m.text);
   if (sender == registered_.end()) {
-    ctx.note(
-        fmt::format("message {} was not sent over iMessage: {} has no Apple device with iMessage on "
-                    "(SMS fallback is a later feature).",
-                    m.id, m.from));
+    // No iMessage on the sender's devices: the Messages app on its phone
+    // sends SMS (docs/sources.md §4).
+    send_as_sms(ctx, m, from, plain, m.to,
+                fmt::format("{} has no Apple device with iMessage on", m.from));
     return;
   }
-  const Party& from = *sc.find_party(m.from);
   const NodeId typed_on = sender->second.front();
-  auto plain = make_plaintext(plaintext_label(m.id, m), m.id, m.text);
   keep(ctx, from, typed_on, plain);
   // Fan-out: every device of every recipient, and the sender's other devices.
   std::vector<Target> targets;
+  std::vector<std::string> by_sms;
   for (const std::string& to : m.to) {
     auto it = registered_.find(to);
     if (it == registered_.end()) {
-      ctx.note(
-          fmt::format("message {} was not delivered to {}: no device of {} has iMessage on "
-                      "(SMS fallback is a later feature).",
-                      m.id, to, to));
+      fall_back(ctx, m, from, to, by_sms);
       continue;
     }
     for (NodeId d : it->second) targets.push_back({sc.find_party(to), d});
@@ -104,12 +105,80 @@ void MessagesApp::send(Context& ctx, const Message& m, const SendCopy& send_copy
   for (const std::string& to : m.to)
     if (registered_.count(to)) upload_to(ctx, *sc.find_party(to), plain);
   upload_to(ctx, from, plain);
+  if (!by_sms.empty()) send_as_sms(ctx, m, from, nullptr, by_sms, {});
+}
+
+// A recipient with no device registered for iMessage. To someone who does
+// not use iMessage at all (no Apple device: an Android phone) the Messages
+// app sends SMS whatever the settings; to an iMessage user whose devices
+// have iMessage off, the iMessage cannot be delivered, and it goes as SMS
+// only when the sending iPhone's "Send as SMS" is on (docs/sources.md §4).
+void MessagesApp::fall_back(Context& ctx, const Message& m, const Party& from, const std::string& to,
+                            std::vector<std::string>& by_sms) {
+  const World& w = ctx.world();
+  const auto& devices = w.devices_of(to);
+  const bool imessage_user = std::any_of(devices.begin(), devices.end(), [&](NodeId d) {
+    const auto& kinds = imessage_surface().kinds;
+    return std::find(kinds.begin(), kinds.end(), w.node(d).device) != kinds.end();
+  });
+  const std::optional<NodeId> phone = sms::phone_of(w, from.name);
+  const std::string reason = imessage_user ? fmt::format("no device of {} has iMessage on", to)
+                                           : fmt::format("{} does not use iMessage (no Apple device)", to);
+  if (!phone) {
+    ctx.note(fmt::format("message {} was not delivered to {}: {}, and {} has no phone to send it as SMS.", m.id, to,
+                         reason, m.from));
+    ctx.not_delivered(m.id, to);
+    return;
+  }
+  if (imessage_user && !w.node(*phone).settings.sms_fallback) {
+    ctx.note(fmt::format("message {} was not delivered to {}: {}, and {}'s \"Send as SMS\" is off.", m.id, to,
+                         reason, m.from));
+    ctx.not_delivered(m.id, to);
+    return;
+  }
+  ctx.note(fmt::format("message {} went to {} as SMS: {}.", m.id, to, reason));
+  by_sms.push_back(to);
+}
+
+// Sends `m` as SMS from the sender's phone to `recipients` (the Messages
+// app keeps SMS in the same history as iMessages, docs/sources.md §1.4).
+// `plain`: the sender's history copy still to keep (null when the iMessage
+// send kept it already). `why` explains why nothing went over iMessage.
+void MessagesApp::send_as_sms(Context& ctx, const Message& m, const Party& from, const ArtifactPtr& plain,
+                              const std::vector<std::string>& recipients, std::string_view why) {
+  const World& w = ctx.world();
+  const std::optional<NodeId> phone = sms::phone_of(w, from.name);
+  if (!phone || !carrier_) {
+    ctx.note(fmt::format("message {} was not sent: {}, and no phone to send it as SMS.", m.id, why));
+    for (const std::string& to : recipients) ctx.not_delivered(m.id, to);
+    return;
+  }
+  if (!why.empty()) ctx.note(fmt::format("message {} went as SMS: {}.", m.id, why));
+  if (plain) {
+    keep(ctx, from, *phone, plain);
+    upload_to(ctx, from, plain);
+  }
+  for (const std::string& to : recipients) {
+    const std::vector<NodeId> reached = carrier_->send(ctx, *phone, m, to);
+    if (reached.empty()) {
+      ctx.note(fmt::format("message {} was not delivered to {}: iMessage could not carry it, and {} has no phone "
+                           "to receive an SMS.",
+                           m.id, to, to));
+      ctx.not_delivered(m.id, to);
+      continue;
+    }
+    const Party& owner = *ctx.scenario().find_party(to);
+    auto received = make_plaintext(plaintext_label(m.id, m), m.id, m.text);
+    for (NodeId d : reached) keep(ctx, owner, d, received);
+    upload_to(ctx, owner, received);
+    ctx.delivered_as(m.id, to, std::string(sms::kChannel));
+  }
 }
 
 // With Messages in iCloud on, the history is not in iCloud Backup (it lives
 // in CloudKit); with it off, the history is part of the backup (docs/sources.md §1.4).
 void MessagesApp::keep(Context& ctx, const Party& owner, NodeId device, const ArtifactPtr& plain) {
-  const bool in_cloudkit = owner.settings.messages_in_icloud;
+  const bool in_cloudkit = containers_.count(owner.name) != 0;
   storage_.write(ctx, device, plain, in_cloudkit ? platform::Backup::kExcluded : platform::Backup::kIncluded);
 }
 

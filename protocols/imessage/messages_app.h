@@ -13,11 +13,13 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "msgsim/model.h"
 #include "protocols/platform/device_storage.h"
+#include "protocols/sms/carrier.h"
 
 namespace msgsim::imessage {
 
@@ -56,7 +58,12 @@ class MessagesApp {
   // keeps it, `send_copy` runs for every registered device of every
   // recipient and then for the sender's own other devices, and Messages in
   // iCloud uploads it to each recipient's account, then to the sender's.
-  // A sender, or a recipient, with no device with iMessage on gets a note.
+  // What iMessage cannot carry goes as SMS from the sender's phone, as the
+  // Messages app does (docs/sources.md §4): everything, when the sender has
+  // no device with iMessage on; to a recipient who is not on iMessage
+  // (no Apple device); to one whose devices all have iMessage off, when the
+  // sending phone's "Send as SMS" is on. Otherwise the recipient gets
+  // nothing: Context::not_delivered, with a note saying why.
   void send(Context& ctx, const Message& m, const SendCopy& send_copy);
 
   // `device` keeps `plain` in its Messages history: in iCloud Backup, unless
@@ -70,9 +77,14 @@ class MessagesApp {
 
  private:
   void provision_container(Context& ctx, const Party& p);
+  void fall_back(Context& ctx, const Message& m, const Party& from, const std::string& to,
+                 std::vector<std::string>& by_sms);
+  void send_as_sms(Context& ctx, const Message& m, const Party& from, const ArtifactPtr& plain,
+                   const std::vector<std::string>& recipients, std::string_view why);
   void upload_to(Context& ctx, const Party& p, const ArtifactPtr& plain);
 
   platform::DeviceStorage storage_;
+  std::optional<sms::Carrier> carrier_;  // the SMS fallback, when the world has a carrier
   std::map<std::string, std::vector<NodeId>> registered_;  // IDS: party -> devices
   std::map<std::string, ArtifactPtr> containers_;          // party -> container key
 };

@@ -370,10 +370,10 @@ TEST(CliRun, EveryFormatPresentsTheSameCells) {
   const Outcome md = run({"run", file, "--format", "markdown"});
   const Outcome table = run({"run", file, "--format", "table"});
   for (const auto* o : {&csv, &md, &table}) EXPECT_EQ(o->code, kExitOk) << o->err;
-  EXPECT_TRUE(csv.out.starts_with("protocol,message,at,from,to,actor,actor_kind,readable,how\n"));
+  EXPECT_TRUE(csv.out.starts_with("protocol,message,at,from,to,actor,actor_kind,readable,how,delivery\n"));
   const auto rows = static_cast<std::size_t>(std::count(csv.out.begin(), csv.out.end(), '\n'));
-  // 2 protocols x 2 messages x (alice, bob, apple, us-gov), plus the header.
-  EXPECT_EQ(rows, 1u + 2u * 2u * 4u) << csv.out;
+  // 2 protocols x 2 messages x (alice, bob, apple, carrier, us-gov), plus the header.
+  EXPECT_EQ(rows, 1u + 2u * 2u * 5u) << csv.out;
   EXPECT_TRUE(md.out.starts_with("# Backup on or off\n")) << md.out;
   EXPECT_NE(md.out.find("\n## imessage-icloud\n"), std::string::npos);
   EXPECT_NE(table.out.find("Summary: messages each actor can read (out of 2)"), std::string::npos);

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -307,6 +309,34 @@ TEST(ProtocolResult, ReleasedChainsKeepWhoReadsAndRefuseToSayHow) {
       EXPECT_EQ(pr.readable(m, c), sample_report().results[0].readable(m, c)) << m << " " << c;
 }
 
+// A message the protocol's own channel did not carry says so in the
+// recipient's cell, in every format: "sent as SMS" where it went as a text
+// (read, here), "not delivered" where it reached nobody (issue 15).
+TEST(Deliveries, EveryFormatSaysSentAsSmsOrNotDeliveredInTheRecipientsCell) {
+  Report r = sample_report();
+  r.results[0].set_unreadable(3, 1);                                      // bob never got message 3
+  r.results[0].deliveries = {{1, "bob", "SMS"}, {3, "bob", ""}};  // sorted by (message, recipient)
+  const std::string table = render(r, Format::kTable);
+  EXPECT_NE(table.find("✔ sent as SMS"), std::string::npos) << table;
+  EXPECT_NE(table.find("not delivered"), std::string::npos) << table;
+  EXPECT_NE(table.find("#3 bob (not delivered)"), std::string::npos) << table;  // the explanation names it
+  const std::string md = render(r, Format::kMarkdown);
+  EXPECT_NE(md.find("| ✔ sent as SMS |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| not delivered |"), std::string::npos) << md;
+  const json j = json::parse(render(r, Format::kJson));
+  std::map<std::pair<int, std::string>, std::string> said;
+  for (const auto& cell : j["results"])
+    if (cell.contains("delivery"))
+      said[{cell["message"].get<int>(), cell["protocol"].get<std::string>() + "/" + cell["actor"].get<std::string>()}] =
+          cell["delivery"].get<std::string>();
+  EXPECT_EQ(said, (std::map<std::pair<int, std::string>, std::string>{{{1, "imessage/bob"}, "sent as SMS"},
+                                                                      {{3, "imessage/bob"}, "not delivered"}}));
+  const std::string csv = render(r, Format::kCsv);
+  EXPECT_NE(csv.find("imessage,1,1,alice,bob,bob,party,true,[],sent as SMS\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("imessage,3,5,alice,bob,bob,party,false,[],not delivered\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("signal,3,5,alice,bob,bob,party,true,[],\n"), std::string::npos) << csv;  // signal's own channel
+}
+
 TEST(CsvReport, HasOneQuotedRowPerCell) {
   Report r = sample_report();
   r.protocols = {"imessage"};
@@ -314,11 +344,11 @@ TEST(CsvReport, HasOneQuotedRowPerCell) {
   r.actors.resize(3);
   r.results[0].set_unreadable(1, 1);
   EXPECT_EQ(render(r, Format::kCsv),
-            "protocol,message,at,from,to,actor,actor_kind,readable,how\n"
-            "imessage,1,1,alice,bob,alice,party,true,[]\n"
-            "imessage,1,1,alice,bob,bob,party,false,[]\n"
+            "protocol,message,at,from,to,actor,actor_kind,readable,how,delivery\n"
+            "imessage,1,1,alice,bob,alice,party,true,[],\n"
+            "imessage,1,1,alice,bob,bob,party,false,[],\n"
             "imessage,1,1,alice,bob,apple,provider,true,\"[\"\"bob's iPhone backup holds the Messages in iCloud key\"\","
-            "\"\"apple decrypted the copy, stored\"\"]\"\n");
+            "\"\"apple decrypted the copy, stored\"\"]\",\n");
 }
 
 // The records of an RFC 4180 text, each a list of fields.
@@ -356,7 +386,7 @@ TEST(CsvReport, TheChainIsAJsonArrayThatAScriptReadsBack) {
   EXPECT_EQ(lines(csv).size(), 1u + 2u * 3u * 4u);  // one line per cell: no raw line break
   const auto records = parse_csv(csv);
   ASSERT_EQ(records.size(), 1u + 2u * 3u * 4u);
-  for (const auto& record : records) ASSERT_EQ(record.size(), 9u);
+  for (const auto& record : records) ASSERT_EQ(record.size(), 10u);  // ..., readable, how, delivery
   EXPECT_EQ(records[0][8], "how");
   EXPECT_EQ(records[3][5], "apple");
   EXPECT_EQ(json::parse(records[3][8]), json(how));

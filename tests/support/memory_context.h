@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "msgsim/model.h"
+#include "msgsim/results.h"
 #include "msgsim/world.h"
 
 namespace msgsim::testing {
@@ -26,6 +27,7 @@ class MemoryContext final : public Context {
     NodeId from, to;
     ArtifactPtr artifact;
     int message;  // the message being sent (0: provisioning, end of tick)
+    bool in_clear = false;  // transmit_in_clear: no transport encryption
   };
   struct Opening {
     NodeId node;
@@ -106,7 +108,18 @@ class MemoryContext final : public Context {
     openings_.push_back({node, sealed, keys, result, message_});
     return result;
   }
+  void transmit_in_clear(NodeId from, NodeId to, ArtifactPtr a) override {
+    transmissions_.push_back({from, to, std::move(a), message_, true});
+  }
   void note(std::string text) override { notes_.push_back(std::move(text)); }
+  void delivered_as(int message_id, std::string_view recipient, std::string channel) override {
+    deliveries_.push_back({message_id, std::string(recipient), std::move(channel)});
+  }
+  void not_delivered(int message_id, std::string_view recipient) override {
+    deliveries_.push_back({message_id, std::string(recipient), {}});
+  }
+  // What delivered_as and not_delivered were told, in order.
+  const std::vector<Delivery>& deliveries() const { return deliveries_; }
 
  private:
   const Scenario& scenario_;
@@ -120,6 +133,7 @@ class MemoryContext final : public Context {
   std::vector<Transmission> transmissions_;
   std::vector<Opening> openings_;
   std::vector<std::string> notes_;
+  std::vector<Delivery> deliveries_;
 };
 
 }  // namespace msgsim::testing

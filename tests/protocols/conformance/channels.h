@@ -233,4 +233,30 @@ inline const ChannelFactory* find_channel(std::string_view model) {
   return it == channels().end() ? nullptr : &it->second;
 }
 
+// ---- Models with nothing to protect the message in transit ----------------
+
+// A model whose messages travel in clear (sms) has no ciphertext to deliver
+// out of order, replay or alter, and nothing that keeps an outsider on the
+// route from reading. It registers that, with the reason, instead of a
+// channel: the suite then checks the opposite where it applies (every tap
+// and intercept on the route reads every message) and says why it skips the
+// rest.
+inline std::map<std::string, std::string, std::less<>>& in_clear_models() {
+  static std::map<std::string, std::string, std::less<>> by_model;
+  return by_model;
+}
+
+// Registers `model` as carrying its messages in clear; true (for a static initializer).
+inline bool register_in_clear(std::string_view model, std::string why) {
+  if (find_channel(model) != nullptr || !in_clear_models().emplace(std::string(model), std::move(why)).second)
+    throw std::logic_error("conformance: " + std::string(model) + " registered twice");
+  return true;
+}
+
+// Why `model` carries its messages in clear, or null when it protects them.
+inline const std::string* in_clear(std::string_view model) {
+  const auto it = in_clear_models().find(model);
+  return it == in_clear_models().end() ? nullptr : &it->second;
+}
+
 }  // namespace msgsim::conformance

@@ -151,13 +151,80 @@ TEST_P(BothIMessages, ExploitReadsBeforeAndAfterUnlessIMessageAndFaceTimeAreOff)
   ASSERT_FALSE(r.notes.empty());
 }
 
-TEST_P(BothIMessages, IMessageOffMeansNoIMessageAndANote) {
+// ---- SMS fallback (docs/sources.md §4) ------------------------------------
+
+std::vector<Delivery> deliveries_of(const ProtocolResult& r) { return r.deliveries; }
+
+// bob turned iMessage off: alice's iPhone cannot deliver an iMessage, and
+// with "Send as SMS" on (the default) it texts him; bob's phone, with no
+// iMessage, texts back. The carrier relays and keeps every text; nobody at
+// Apple reads (no backup).
+TEST_P(BothIMessages, IMessageOffOnOneSideSendsTheConversationAsSms) {
   Scenario s = talk();
+  s.parties[1].settings.imessage = false;
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob", "carrier"})) << "message " << m;
+  EXPECT_EQ(deliveries_of(r), (std::vector<Delivery>{{1, "bob", "SMS"}, {2, "alice", "SMS"}, {3, "bob", "SMS"}}));
+  const auto carrier = r.find(1, "carrier");
+  ASSERT_TRUE(carrier && carrier->readable);
+  EXPECT_NE(fmt::format("{}", fmt::join(carrier->how, "\n")).find("SMS of message 1"), std::string::npos);
+}
+
+// With "Send as SMS" off on alice's iPhone, her messages to bob (iMessage
+// off) are not delivered at all: he reads nothing of them, the carrier
+// nothing either. bob's own texts still reach her.
+TEST_P(BothIMessages, SendAsSmsOffLeavesTheMessageUndelivered) {
+  Scenario s = talk();
+  s.parties[1].settings.imessage = false;
+  s.parties[0].settings.sms_fallback = false;
+  const ProtocolResult r = run(s);
+  EXPECT_EQ(readers(r, 1), (Names{"alice"}));
+  EXPECT_EQ(readers(r, 2), (Names{"alice", "bob", "carrier"}));
+  EXPECT_EQ(readers(r, 3), (Names{"alice"}));
+  EXPECT_EQ(deliveries_of(r), (std::vector<Delivery>{{1, "bob", ""}, {2, "alice", "SMS"}, {3, "bob", ""}}));
+  EXPECT_NE(fmt::format("{}", fmt::join(r.notes, "\n")).find("\"Send as SMS\" is off"), std::string::npos);
+}
+
+// An Android friend does not use iMessage: the Messages app texts her
+// whatever "Send as SMS" says. A tap in the carrier's country reads the
+// texts on the wire; a state that compels the carrier gets its copies.
+TEST_P(BothIMessages, AnAndroidFriendGetsSmsThatTheCarrierAndATapRead) {
+  Scenario s = talk();
+  s.parties[1].devices = {DeviceKind::kAndroid};
+  s.parties[0].settings.sms_fallback = false;
+  s.adversaries = {adversary("us-gov", "US", {power(PowerKind::kCompel, kEndOfScript)}),
+                   adversary("nsa", "US", {power(PowerKind::kTap, 0)})};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 3; ++m)
+    EXPECT_EQ(readers(r, m), (Names{"alice", "bob", "carrier", "nsa", "us-gov"})) << "message " << m;
+  EXPECT_EQ(deliveries_of(r).size(), 3u);
+}
+
+// The texts are in alice's Messages history like her iMessages: with iCloud
+// Backup on, the Messages in iCloud container key rides in the backup, and
+// Apple opens the SMS synced to the container (docs/sources.md §1.4).
+TEST_P(BothIMessages, SmsIsInTheSendersICloudLikeAnyMessage) {
+  Scenario s = with_state(talk());
+  s.parties[1].devices = {DeviceKind::kAndroid};
+  const ProtocolResult off = run(s);
+  EXPECT_EQ(readers(off, 2), (Names{"alice", "bob", "carrier", "us-gov"}));
+  s.parties[0].settings.icloud_backup = true;
+  const ProtocolResult on = run(s);
+  EXPECT_EQ(readers(on, 2), (Names{"alice", "apple", "bob", "carrier", "us-gov"}));
+  const auto apple = on.find(2, "apple");
+  ASSERT_TRUE(apple && apple->readable);
+  EXPECT_NE(fmt::format("{}", fmt::join(apple->how, "\n")).find("container key"), std::string::npos);
+}
+
+// No phone, no SMS: bob has only a Mac, with iMessage off.
+TEST_P(BothIMessages, ARecipientWithNoPhoneAndNoIMessageGetsNothing) {
+  Scenario s = talk();
+  s.parties[1].devices = {DeviceKind::kMac};
   s.parties[1].settings.imessage = false;
   const ProtocolResult r = run(s);
   EXPECT_EQ(readers(r, 1), (Names{"alice"}));
   EXPECT_EQ(readers(r, 2), Names{});
-  EXPECT_EQ(r.notes.size(), 3u);
+  EXPECT_EQ(deliveries_of(r), (std::vector<Delivery>{{1, "bob", ""}, {2, "alice", ""}, {3, "bob", ""}}));
 }
 
 // Advanced Data Protection (docs/sources.md §1.5): Apple deletes its copy of

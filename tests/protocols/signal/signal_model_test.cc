@@ -244,7 +244,14 @@ class Instrumented final : public Model {
     void remove(NodeId node, const ArtifactPtr& a) override { real_.remove(node, a); }
     void handle(NodeId node, ArtifactPtr a) override { real_.handle(node, std::move(a)); }
     void transmit(NodeId from, NodeId to, ArtifactPtr a) override { real_.transmit(from, to, std::move(a)); }
+    void transmit_in_clear(NodeId from, NodeId to, ArtifactPtr a) override {
+      real_.transmit_in_clear(from, to, std::move(a));
+    }
     void note(std::string text) override { real_.note(std::move(text)); }
+    void delivered_as(int id, std::string_view to, std::string channel) override {
+      real_.delivered_as(id, to, std::move(channel));
+    }
+    void not_delivered(int id, std::string_view to) override { real_.not_delivered(id, to); }
     std::vector<ArtifactPtr> open(NodeId, const ArtifactPtr& sealed, const std::vector<ArtifactPtr>& keys) override {
       std::vector<const Artifact*> raw;
       for (const auto& k : keys) raw.push_back(k.get());
