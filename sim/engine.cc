@@ -383,18 +383,39 @@ struct Simulation::Impl final : Context {
                     {i, p.at, kEndOfScript, text(fmt::format("captured by {} on the link {}", adv.name, w.link(l).label))});
             }
             break;
-          case PowerKind::kExploit:
-            for (NodeId d : exploit_targets[&p] = exploitable(adv, p))
-              node_observers[d].push_back({i, p.at, p.until,
-                                           text(fmt::format("taken from {} by {}'s exploit via {} while it ran",
-                                                            w.node(d).label, adv.name, p.via.name))});
-            break;
+          case PowerKind::kExploit:  // when it lands (land_exploits): the settings then decide
           case PowerKind::kCompel:
           case PowerKind::kSeize:
             break;
         }
       }
     }
+  }
+
+  // The exploits that land at `at_tick`, before its messages: each reaches
+  // the devices of its target that expose its surface with the settings in
+  // force then, and sees all they do until it ends.
+  void land_exploits(std::int64_t at_tick) {
+    for (std::size_t i = 0; i < sc.adversaries.size(); ++i) {
+      const Adversary& adv = sc.adversaries[i];
+      for (const Power& p : adv.powers) {
+        if (p.kind != PowerKind::kExploit || p.at != at_tick) continue;
+        for (NodeId d : exploit_targets[&p] = exploitable(adv, p))
+          node_observers[d].push_back({i, p.at, p.until,
+                                       text(fmt::format("taken from {} by {}'s exploit via {} while it ran",
+                                                        w.node(d).label, adv.name, p.via.name))});
+      }
+    }
+  }
+
+  // A [[change]]: the world takes the new settings, then the model does
+  // what the software does.
+  void change_settings(const Change& c) {
+    const Party& party = *sc.find_party(c.party);
+    SettingsChange seen{party, w.party_settings(c.party), {}};
+    for (NodeId d : w.devices_of(c.party)) seen.devices_before.push_back(w.node(d).settings);
+    w.apply(c, party);
+    model->settings_changed(*this, seen);
   }
 
   // Actions that take a snapshot at one moment. `end` selects compel's
@@ -432,6 +453,7 @@ struct Simulation::Impl final : Context {
   void play(const std::function<void()>& on_message) {
     install_observers();
     tick = 0;
+    land_exploits(0);  // an exploit at 0 sees the provisioning too
     model->provision(*this);
     std::set<std::int64_t> timeline{0};
     std::map<std::int64_t, std::vector<const Message*>> by_tick;  // file order within a tick
@@ -442,12 +464,19 @@ struct Simulation::Impl final : Context {
     for (const Adversary& a : sc.adversaries)
       for (const Power& p : a.powers)
         if (p.at != kEndOfScript) timeline.insert(p.at);
+    std::map<std::int64_t, std::vector<const Change*>> changes;  // file order within a tick
+    for (const Change& c : sc.changes) {
+      timeline.insert(c.at);
+      changes[c.at].push_back(&c);
+    }
     for (std::int64_t t : timeline) {
       tick = t;
+      if (t != 0) land_exploits(t);
       for (const Message* m : by_tick[t]) {
         model->send(*this, *m);
         if (on_message) on_message();
       }
+      for (const Change* c : changes[t]) change_settings(*c);
       model->end_of_tick(*this);
       act(t, false);
     }

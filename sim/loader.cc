@@ -211,8 +211,8 @@ class Validator {
     s.path = path_;
     check_keys(root_, KeySet{"",
                              {"title", "description", "seed", "protocols", "party", "provider", "adversary",
-                              "message", "expect"},
-                             {"change", "sweep"}});
+                              "change", "message", "expect"},
+                             {"sweep"}});
     s.title = required_string(root_, "title", "add a line like: title = \"Alice and Bob\"");
     if (s.title.empty()) fail(root_.get("title")->source(), "'title' must not be empty", "");
     if (const auto* node = root_.get("description")) s.description = as_string(*node, "description");
@@ -235,6 +235,7 @@ class Validator {
     // Adversaries and messages name parties, which are all known by now
     // whatever their order in the file.
     for (const auto* t : tables_of("adversary")) s.adversaries.push_back(read_adversary(*t, s));
+    for (const auto* t : tables_of("change")) s.changes.push_back(read_change(*t));
     for (const auto* t : tables_of("message")) s.messages.push_back(read_message(*t, s));
     for (const auto* t : tables_of("expect")) s.expectations.push_back(read_expect(*t, s));
     return s;
@@ -278,7 +279,7 @@ class Validator {
     const std::string_view name = first->str();
     const std::string in = keys.context.empty() ? std::string() : fmt::format(" in {}", keys.context);
     if (std::find(keys.later.begin(), keys.later.end(), name) != keys.later.end()) {
-      const std::string shown = (name == "change") ? "[[change]]" : (name == "sweep") ? "[sweep]" : quote(name);
+      const std::string shown = (name == "sweep") ? "[sweep]" : quote(name);
       fail(first->source(), fmt::format("{} is not supported yet", shown),
            "the format reserves it for a later version of msgsim; remove it for now");
     }
@@ -724,6 +725,37 @@ class Validator {
              fmt::format("{} and {} have no CLOUD Act agreement in force, so {} cannot reach {} that way",
                          adversary.country, f.country, adversary.name, quote(f.name)),
              "agreements in force: the US with GB and with AU (docs/sources.md §7); use via = \"mlat\"");
+  }
+
+  // A [[change]]: at = 5, party = "alice", set = { icloud_backup = false }.
+  Change read_change(const toml::table& table) const {
+    check_keys(table, KeySet{"[[change]]", {"at", "party", "set"}, {}});
+    Change c;
+    c.pos = pos_of(table.source());
+    const auto* at = table.get("at");
+    if (at == nullptr) missing(table, "at", "say when the setting changes, e.g. at = 5", "[[change]]");
+    c.at = as_tick(*at, "at");
+    const auto* party = table.get("party");
+    if (party == nullptr) missing(table, "party", "name the party who changes a setting, e.g. party = \"alice\"",
+                                  "[[change]]");
+    c.party = party_ref(*party, "party");
+    const auto* set = table.get("set");
+    if (set == nullptr) missing(table, "set", "give the new values, e.g. set = { icloud_backup = false }", "[[change]]");
+    const auto* values = set->as_table();
+    if (values == nullptr) wrong_type(*set, "set", "a table of settings, e.g. { icloud_backup = false }");
+    KeySet keys{"'set' of a [[change]]", {}, {}};
+    for (const auto& spec : settings_table()) (supported(spec) ? keys.known : keys.later).push_back(spec.name);
+    check_keys(*values, keys);
+    if (values->empty()) fail(set->source(), "'set' changes no setting", "e.g. set = { icloud_backup = false }");
+    // In file order: the table iterates by key.
+    std::vector<std::pair<toml::source_position, SettingValue>> read;
+    for (const auto& [key, node] : *values)
+      read.emplace_back(key.source().begin, read_setting(node, *find_setting(key.str())));
+    std::sort(read.begin(), read.end(), [](const auto& a, const auto& b) {
+      return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
+    });
+    for (auto& [where, value] : read) c.set.push_back(std::move(value));
+    return c;
   }
 
   Message read_message(const toml::table& table, const Scenario& s) const {

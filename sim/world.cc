@@ -57,6 +57,7 @@ World World::build(const Scenario& scenario, const std::vector<std::string>& pro
 
   for (const Party& p : scenario.parties) {
     std::map<DeviceKind, int> seen;
+    w.party_settings_.emplace(p.name, p.settings);
     auto& ids = w.devices_[p.name];
     for (std::size_t i = 0; i < p.devices.size(); ++i) {
       const DeviceKind k = p.devices[i].kind;
@@ -94,6 +95,24 @@ const std::vector<NodeId>& World::devices_of(std::string_view party) const {
   static const std::vector<NodeId> kNone;
   auto it = devices_.find(party);
   return it == devices_.end() ? kNone : it->second;
+}
+
+const PartySettings& World::party_settings(std::string_view party) const {
+  const auto it = party_settings_.find(party);
+  if (it == party_settings_.end()) throw std::out_of_range("no party " + std::string(party));
+  return it->second;
+}
+
+void World::apply(const Change& change, const Party& party) {
+  const auto it = party_settings_.find(party.name);
+  if (it == party_settings_.end() || change.party != party.name)
+    throw std::logic_error("a change of " + change.party + " applied to " + party.name);
+  for (const SettingValue& v : change.set) v.apply(it->second);
+  for (NodeId d : devices_of(party.name)) {
+    Node& n = nodes_.at(d);
+    n.settings = it->second;
+    for (const SettingValue& own : party.devices.at(static_cast<std::size_t>(n.device_index)).own) own.apply(n.settings);
+  }
 }
 
 std::optional<NodeId> World::server(std::string_view provider) const {

@@ -75,6 +75,14 @@ class Context {
   virtual void not_delivered(int message_id, std::string_view recipient) = 0;
 };
 
+// A [[change]] as a model sees it, once the world shows the new settings:
+// what they were just before, for the party and for each of its devices.
+struct SettingsChange {
+  const Party& party;
+  PartySettings before;                      // the party's (World::party_settings)
+  std::vector<PartySettings> devices_before;  // in World::devices_of order (Node::settings)
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -84,7 +92,12 @@ class Model {
   virtual void provision(Context& ctx) = 0;
   // One scenario message at ctx.now().
   virtual void send(Context& ctx, const Message& message) = 0;
-  // After the messages of a tick (backups, rotations).
+  // A party changed settings ([[change]]), after the messages of the tick
+  // and before its end: the model does what the real software does then
+  // (registers or deregisters a device, rolls a key, starts or stops a
+  // backup). The world already shows the new values.
+  virtual void settings_changed(Context& ctx, const SettingsChange& change) = 0;
+  // After the messages and changes of a tick (backups, rotations).
   virtual void end_of_tick(Context& ctx) { (void)ctx; }
 };
 

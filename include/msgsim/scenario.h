@@ -161,6 +161,18 @@ struct Message {
   SourcePos pos;
 };
 
+// A [[change]]: the party changes some of its settings at a tick. Within
+// a tick, messages go first, then setting changes, then the end-of-tick
+// work (backups) and the adversaries' actions. A device setting changed on
+// the party is its devices' new default: a device that sets its own value
+// keeps it.
+struct Change {
+  std::int64_t at = 0;
+  std::string party;
+  std::vector<SettingValue> set;  // each setting once, in file order
+  SourcePos pos;
+};
+
 struct Expectation {
   std::optional<std::string> protocol;  // nullopt: every protocol of the scenario
   std::optional<int> message;           // nullopt: every message
@@ -177,6 +189,7 @@ struct Scenario {
   std::vector<Party> parties;
   std::vector<Provider> providers;  // only the overrides written in the file
   std::vector<Adversary> adversaries;
+  std::vector<Change> changes;       // in file order
   std::vector<Message> messages;     // in file order: messages[i].id == i + 1
   std::vector<Expectation> expectations;
 

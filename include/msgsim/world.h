@@ -63,6 +63,14 @@ class World {
   const std::string& provider_country(std::string_view provider) const;
   std::vector<std::string> providers() const;  // sorted
 
+  // The party's settings in force now: its account settings and its
+  // devices' defaults (each device's own, with its overrides, is its
+  // Node::settings). At first the scenario's; a [[change]] changes them.
+  const PartySettings& party_settings(std::string_view party) const;
+  // Applies `change` to `party` from now on: its settings, and each of its
+  // devices' settings over them (a device's own values stay).
+  void apply(const Change& change, const Party& party);
+
   // Links crossed from `from` to `to`, shortest path (Boost.Graph BFS).
   // Cached per source. Throws std::logic_error if unreachable.
   const std::vector<LinkId>& route(NodeId from, NodeId to) const;
@@ -71,6 +79,7 @@ class World {
   std::vector<Node> nodes_;
   std::vector<Link> links_;
   std::map<std::string, std::vector<NodeId>, std::less<>> devices_;
+  std::map<std::string, PartySettings, std::less<>> party_settings_;
   std::map<std::string, NodeId, std::less<>> servers_;
   std::map<std::string, std::string, std::less<>> provider_country_;
   mutable std::map<std::pair<NodeId, NodeId>, std::vector<LinkId>> routes_;

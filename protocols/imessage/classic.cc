@@ -110,6 +110,7 @@ class ClassicModel final : public Model {
     });
   }
 
+  void settings_changed(Context& ctx, const SettingsChange& change) override { app_.settings_changed(ctx, change); }
   void end_of_tick(Context& ctx) override { app_.end_of_tick(ctx); }
 
  private:

@@ -47,18 +47,24 @@ std::string MessagesApp::plaintext_label(int message_id, const Message& m) {
 // Backup": "The user's iCloud Backup retains a key to that container").
 void MessagesApp::provision_container(Context& ctx, const Party& p) {
   auto devices = registered_.find(p.name);
-  if (!p.settings.messages_in_icloud || devices == registered_.end()) return;
+  if (!ctx.world().party_settings(p.name).messages_in_icloud || devices == registered_.end()) return;
   const Bytes handle = ctx.rng().bytes(16);
   ArtifactPtr key = make_key("imessage.container-key", fmt::format("{}'s Messages in iCloud container key", who(p)),
                              make_key_id("imessage.container", handle), ctx.rng().secret(crypto::kKeySize));
   containers_.emplace(p.name, key);
-  for (NodeId d : devices->second) {
-    ctx.store(d, key);  // iCloud Keychain on the device
-    if (platform::has_icloud_backup(ctx.world().node(d).device)) storage_.write(ctx, d, key, platform::Backup::kIncluded);
-  }
+  for (NodeId d : devices->second) sync_container_key(ctx, d, key);
+}
+
+// iCloud Keychain brings the container key to a device of the account; an
+// iPhone or iPad keeps it in a file its iCloud Backup carries.
+void MessagesApp::sync_container_key(Context& ctx, NodeId device, const ArtifactPtr& key) {
+  ctx.store(device, key);
+  if (platform::has_icloud_backup(ctx.world().node(device).device))
+    storage_.write(ctx, device, key, platform::Backup::kIncluded);
 }
 
 void MessagesApp::provision(Context& ctx, const std::function<void(NodeId device)>& make_keys) {
+  make_keys_ = make_keys;
   storage_.provision(ctx);
   if (ctx.world().server("carrier")) carrier_.emplace(ctx.world());
   const World& w = ctx.world();
@@ -103,8 +109,9 @@ void MessagesApp::send(Context& ctx, const Message& m, const SendCopy& send_copy
     if (d != typed_on) targets.push_back({&from, d});
   for (const Target& t : targets) send_copy(typed_on, t, plain);
   for (const std::string& to : m.to)
-    if (registered_.count(to)) upload_to(ctx, *sc.find_party(to), plain);
-  upload_to(ctx, from, plain);
+    if (const auto it = registered_.find(to); it != registered_.end())
+      upload_to(ctx, *sc.find_party(to), it->second.front(), plain);
+  upload_to(ctx, from, typed_on, plain);
   if (!by_sms.empty()) send_as_sms(ctx, m, from, nullptr, by_sms, {});
 }
 
@@ -156,7 +163,7 @@ void MessagesApp::send_as_sms(Context& ctx, const Message& m, const Party& from,
   if (!why.empty()) ctx.note(fmt::format("message {} went as SMS: {}.", m.id, why));
   if (plain) {
     keep(ctx, from, *phone, plain);
-    upload_to(ctx, from, plain);
+    upload_to(ctx, from, *phone, plain);
   }
   for (const std::string& to : recipients) {
     const std::vector<NodeId> reached = carrier_->send(ctx, *phone, m, to);
@@ -170,7 +177,7 @@ void MessagesApp::send_as_sms(Context& ctx, const Message& m, const Party& from,
     const Party& owner = *ctx.scenario().find_party(to);
     auto received = make_plaintext(plaintext_label(m.id, m), m.id, m.text);
     for (NodeId d : reached) keep(ctx, owner, d, received);
-    upload_to(ctx, owner, received);
+    upload_to(ctx, owner, reached.front(), received);
     ctx.delivered_as(m.id, to, std::string(sms::kChannel));
   }
 }
@@ -178,11 +185,64 @@ void MessagesApp::send_as_sms(Context& ctx, const Message& m, const Party& from,
 // With Messages in iCloud on, the history is not in iCloud Backup (it lives
 // in CloudKit); with it off, the history is part of the backup (docs/sources.md §1.4).
 void MessagesApp::keep(Context& ctx, const Party& owner, NodeId device, const ArtifactPtr& plain) {
-  const bool in_cloudkit = containers_.count(owner.name) != 0;
-  storage_.write(ctx, device, plain, in_cloudkit ? platform::Backup::kExcluded : platform::Backup::kIncluded);
+  if (containers_.count(owner.name) == 0) {
+    storage_.write(ctx, device, plain, platform::Backup::kIncluded);
+    return;
+  }
+  // Kept out of the backup while Messages in iCloud holds it: remembered,
+  // where a setting may change, so that turning Messages in iCloud off puts
+  // it back (settings_changed).
+  const platform::FileHandle file = storage_.write(ctx, device, plain, platform::Backup::kExcluded);
+  if (!ctx.scenario().changes.empty()) in_cloudkit_[owner.name].push_back(file);
 }
 
-void MessagesApp::upload_to(Context& ctx, const Party& p, const ArtifactPtr& plain) {
+void MessagesApp::settings_changed(Context& ctx, const SettingsChange& change) {
+  storage_.settings_changed(ctx, change);
+  const World& w = ctx.world();
+  const Party& p = change.party;
+  const auto& devices = w.devices_of(p.name);
+  const PartySettings& now = w.party_settings(p.name);
+  if (std::find(ctx.parties_to_provision().begin(), ctx.parties_to_provision().end(), &p) ==
+      ctx.parties_to_provision().end())
+    return;  // holds nothing, sends nothing
+  // iMessage switched on or off on a device: it registers in IDS, or
+  // deregisters (docs/sources.md §1.1); what no device takes goes as SMS.
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const NodeId d = devices[i];
+    const bool was = exposes(imessage_surface(), w.node(d).device, change.devices_before[i]);
+    const bool is = exposes(imessage_surface(), w.node(d).device, w.node(d).settings);
+    if (was == is) continue;
+    auto& registered = registered_[p.name];
+    if (is) {
+      make_keys_(d);
+      registered.push_back(d);
+      if (const auto c = containers_.find(p.name); c != containers_.end()) sync_container_key(ctx, d, c->second);
+    } else {
+      std::erase(registered, d);
+    }
+    if (registered.empty()) registered_.erase(p.name);
+  }
+  // Messages in iCloud on: a container (the history written from now on
+  // goes there). Off: the history is kept in the backup again.
+  if (now.messages_in_icloud && !change.before.messages_in_icloud) provision_container(ctx, p);
+  if (!now.messages_in_icloud && change.before.messages_in_icloud) {
+    containers_.erase(p.name);
+    for (const platform::FileHandle& f : in_cloudkit_[p.name]) storage_.include(ctx, f);
+    in_cloudkit_.erase(p.name);
+  }
+  // iCloud Backup off: "that container's key is rolled, the new key is
+  // stored only in iCloud Keychain ... and new data written to the
+  // container can't be decrypted with the old container key"
+  // (docs/sources.md §1.4). The old backup keeps the old key.
+  bool backed_up = false;
+  for (std::size_t i = 0; i < devices.size(); ++i) backed_up = backed_up || storage_.backed_up(ctx, change, i);
+  if (backed_up && !storage_.backs_up(ctx, p.name) && containers_.count(p.name) != 0) {
+    containers_.erase(p.name);
+    provision_container(ctx, p);
+  }
+}
+
+void MessagesApp::upload_to(Context& ctx, const Party& p, NodeId device, const ArtifactPtr& plain) {
   auto it = containers_.find(p.name);
   if (it == containers_.end()) return;
   const NodeId apple = *ctx.world().server("apple");
@@ -190,7 +250,7 @@ void MessagesApp::upload_to(Context& ctx, const Party& p, const ArtifactPtr& pla
       ctx.rng(), *it->second, *plain, kCloudKitRecordType,
       fmt::format("Messages in iCloud record of message {} in {}'s account", plain->message_id, who(p)));
   ctx.store(apple, record);
-  ctx.transmit(registered_.at(p.name).front(), apple, record);
+  ctx.transmit(device, apple, record);
 }
 
 }  // namespace msgsim::imessage

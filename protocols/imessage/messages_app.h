@@ -71,6 +71,11 @@ class MessagesApp {
   void keep(Context& ctx, const Party& owner, NodeId device, const ArtifactPtr& plain);
   // iCloud Backup of every device that has it.
   void end_of_tick(Context& ctx) { storage_.end_of_tick(ctx); }
+  // A [[change]] (Model::settings_changed): iCloud Backup and ADP
+  // (DeviceStorage), iMessage switched on or off on a device (it registers
+  // in IDS with fresh keys, or deregisters), Messages in iCloud on or off,
+  // and iCloud Backup off rolling the container key (docs/sources.md §1.4).
+  void settings_changed(Context& ctx, const SettingsChange& change);
 
   // "the text of message 3 (alice -> bob)".
   static std::string plaintext_label(int message_id, const Message& m);
@@ -81,12 +86,16 @@ class MessagesApp {
                  std::vector<std::string>& by_sms);
   void send_as_sms(Context& ctx, const Message& m, const Party& from, const ArtifactPtr& plain,
                    const std::vector<std::string>& recipients, std::string_view why);
-  void upload_to(Context& ctx, const Party& p, const ArtifactPtr& plain);
+  void upload_to(Context& ctx, const Party& p, NodeId device, const ArtifactPtr& plain);
+  void sync_container_key(Context& ctx, NodeId device, const ArtifactPtr& key);
 
   platform::DeviceStorage storage_;
   std::optional<sms::Carrier> carrier_;  // the SMS fallback, when the world has a carrier
   std::map<std::string, std::vector<NodeId>> registered_;  // IDS: party -> devices
   std::map<std::string, ArtifactPtr> containers_;          // party -> container key
+  // party -> its history files kept out of backup while in the container
+  std::map<std::string, std::vector<platform::FileHandle>> in_cloudkit_;
+  std::function<void(NodeId device)> make_keys_;           // a device's own keys, as it registers
 };
 
 }  // namespace msgsim::imessage

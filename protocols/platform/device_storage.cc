@@ -29,6 +29,7 @@ struct DeviceStorage::Impl {
     ArtifactPtr on_device;  // sealed under the device's data-protection key; null once erased
     NodeId device;
     std::uint32_t backup = kNotBackedUp;  // index into `backups`, for a file iCloud Backup copies
+    bool included = false;                 // not excluded from backup: copied whenever the device backs up
   };
   // A file of a device that backs up.
   struct BackedUp {
@@ -47,7 +48,44 @@ struct DeviceStorage::Impl {
   // `backups`): iCloud Backup is incremental, and so is the work at the end
   // of a tick.
   std::vector<std::uint32_t> changed;
+
+  // The account's iCloud Backup service key, made on first need: escrowed
+  // at Apple under Standard Data Protection, on the trusted devices only
+  // under Advanced Data Protection (docs/sources.md §1.4, §1.5).
+  const ArtifactPtr& backup_key(Context& ctx, const Party& p);
+  // `file` joins the next backup of its device (as a new file, or again
+  // once the device backs up after a pause).
+  void queue(Context& ctx, std::size_t file);
 };
+
+const ArtifactPtr& DeviceStorage::Impl::backup_key(Context& ctx, const Party& p) {
+  if (const auto it = backup_keys.find(p.name); it != backup_keys.end()) return it->second;
+  const auto apple = ctx.world().server("apple");
+  if (!apple) throw std::logic_error("iCloud Backup needs the apple provider in the world");
+  ArtifactPtr bk = new_key(ctx.rng(), kBackupKey,
+                           fmt::format("{}'s iCloud Backup service key", p.label.empty() ? p.name : p.label));
+  // Standard Data Protection: the service key is escrowed in Apple's HSMs
+  // (docs/sources.md §1.4), so Apple's servers hold it; the devices hold it
+  // too. Advanced Data Protection, a switch of the account, leaves it on
+  // the trusted devices only: Apple deletes the escrowed copy
+  // (docs/sources.md §1.5). The backup still goes to Apple, sealed.
+  if (!ctx.world().party_settings(p.name).advanced_data_protection) ctx.store(*apple, bk);
+  return backup_keys.emplace(p.name, std::move(bk)).first->second;
+}
+
+void DeviceStorage::Impl::queue(Context& ctx, std::size_t index) {
+  File& f = files[index];
+  if (f.backup == kNotBackedUp) {
+    if (!f.on_device || !f.included) return;
+    if (backups.size() >= kNotBackedUp) throw std::length_error("too many backed-up files");
+    // What the app wrote, read back from the device as the backup reads it.
+    const auto opened = ctx.open(f.device, f.on_device, {protection_keys.at(f.device)});
+    if (opened.size() != 1) throw std::logic_error("a device cannot read its own file");
+    f.backup = static_cast<std::uint32_t>(backups.size());
+    backups.push_back({opened.front(), nullptr, f.device, true});
+  }
+  changed.push_back(f.backup);
+}
 
 DeviceStorage::DeviceStorage(bool force_icloud_backup) : impl_(std::make_unique<Impl>()) {
   impl_->force_backup = force_icloud_backup;
@@ -79,20 +117,44 @@ void DeviceStorage::provision(Context& ctx) {
       impl_->protection_keys.emplace(d, k);
     }
     if (!backs_up(ctx, p.name)) continue;
-    const auto apple = w.server("apple");
-    if (!apple) throw std::logic_error("iCloud Backup needs the apple provider in the world");
-    ArtifactPtr bk = new_key(ctx.rng(), kBackupKey,
-                             fmt::format("{}'s iCloud Backup service key", p.label.empty() ? p.name : p.label));
-    // Standard Data Protection: the service key is escrowed in Apple's HSMs
-    // (docs/sources.md §1.4), so Apple's servers hold it; the devices hold it
-    // too. Advanced Data Protection, a switch of the account, leaves it on
-    // the trusted devices only: Apple deletes the escrowed copy
-    // (docs/sources.md §1.5). The backup still goes to Apple, sealed.
-    if (!p.settings.advanced_data_protection) ctx.store(*apple, bk);
+    const ArtifactPtr& bk = impl_->backup_key(ctx, p);
     for (NodeId d : w.devices_of(p.name))
       if (device_backs_up(ctx, d)) ctx.store(d, bk);
-    impl_->backup_keys.emplace(p.name, bk);
   }
+}
+
+bool DeviceStorage::backed_up(const Context& ctx, const SettingsChange& change, std::size_t device) const {
+  const NodeId d = ctx.world().devices_of(change.party.name).at(device);
+  return has_icloud_backup(ctx.world().node(d).device) &&
+         (impl_->force_backup || change.devices_before.at(device).icloud_backup);
+}
+
+// iCloud Backup and Advanced Data Protection are switches the user can
+// flip at any time (docs/sources.md §1.4, §1.5).
+void DeviceStorage::settings_changed(Context& ctx, const SettingsChange& change) {
+  const World& w = ctx.world();
+  const Party& p = change.party;
+  const auto& devices = w.devices_of(p.name);
+  if (impl_->protection_keys.count(devices.front()) == 0) return;  // not provisioned: holds nothing
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const NodeId d = devices[i];
+    if (!device_backs_up(ctx, d) || backed_up(ctx, change, i)) continue;
+    // Backup switched on: the device gets the account's key, and its next
+    // backup carries every file not excluded, as the first backup does.
+    // (Switched off, it simply stops: the last backup stays at Apple.)
+    ctx.store(d, impl_->backup_key(ctx, p));
+    for (std::size_t f = 0; f < impl_->files.size(); ++f)
+      if (impl_->files[f].device == d) impl_->queue(ctx, f);
+  }
+  const bool adp = w.party_settings(p.name).advanced_data_protection;
+  const auto bk = impl_->backup_keys.find(p.name);
+  if (adp == change.before.advanced_data_protection || bk == impl_->backup_keys.end()) return;
+  // Advanced Data Protection on: Apple deletes its escrowed copy of the key
+  // (docs/sources.md §1.5: "immediate, permanent, and irrevocable"); off:
+  // the trusted devices escrow it with Apple again.
+  const NodeId apple = *w.server("apple");
+  if (adp) ctx.remove(apple, bk->second);
+  else ctx.store(apple, bk->second);
 }
 
 FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content, Backup backup) {
@@ -101,8 +163,8 @@ FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content
                                      fmt::format("encrypted file on {} ({})", ctx.world().node(device).label,
                                                  content->label));
   ctx.store(device, sealed);
-  Impl::File file{std::move(sealed), device, Impl::kNotBackedUp};
-  if (backup == Backup::kIncluded && device_backs_up(ctx, device)) {
+  Impl::File file{std::move(sealed), device, Impl::kNotBackedUp, backup == Backup::kIncluded};
+  if (file.included && device_backs_up(ctx, device)) {
     if (impl_->backups.size() >= Impl::kNotBackedUp) throw std::length_error("too many backed-up files");
     file.backup = static_cast<std::uint32_t>(impl_->backups.size());
     impl_->backups.push_back({std::move(content), nullptr, device, true});
@@ -110,6 +172,13 @@ FileHandle DeviceStorage::write(Context& ctx, NodeId device, ArtifactPtr content
   }
   impl_->files.push_back(std::move(file));
   return FileHandle{device, impl_->files.size() - 1};
+}
+
+void DeviceStorage::include(Context& ctx, const FileHandle& file) {
+  Impl::File& f = impl_->files.at(file.index);
+  if (f.included) return;
+  f.included = true;
+  if (device_backs_up(ctx, f.device)) impl_->queue(ctx, file.index);
 }
 
 void DeviceStorage::erase(Context& ctx, const FileHandle& file) {
@@ -136,8 +205,10 @@ void DeviceStorage::end_of_tick(Context& ctx) {
   changed.swap(impl_->changed);
   for (std::uint32_t index : changed) {
     Impl::BackedUp& f = impl_->backups[index];
-    // `backups` holds files of devices that back up only, and provision()
-    // made a backup key for exactly the accounts that back up.
+    // A device whose backup was switched off sends none: its last backup
+    // stays at Apple as it was, until the switch is on again (which queues
+    // its files anew). Every account that backs up has a key by now.
+    if (!device_backs_up(ctx, f.device)) continue;
     const NodeId apple = *w.server("apple");
     if (!f.alive) {
       // The next backup no longer carries a deleted file.

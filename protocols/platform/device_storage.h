@@ -56,6 +56,9 @@ class DeviceStorage {
   // Stores `content` (a key or plaintext artifact as the app sees it) on
   // `device`, sealed under the device's data-protection key.
   FileHandle write(Context& ctx, NodeId device, ArtifactPtr content, Backup backup);
+  // The file is no longer excluded from backup (Messages in iCloud turned
+  // off: the history goes back into iCloud Backup).
+  void include(Context& ctx, const FileHandle& file);
   // Deletes a file from the device (a backup already taken keeps it until the next one).
   void erase(Context& ctx, const FileHandle& file);
   // The app reads a file back: the device decrypts it under its
@@ -63,6 +66,17 @@ class DeviceStorage {
   // the same file for whoever holds it, reuses that opening and the very
   // artifact it yields. nullptr once the file is erased.
   ArtifactPtr read(Context& ctx, const FileHandle& file);
+
+  // A [[change]] of the party's settings (call from Model::settings_changed):
+  // a device whose iCloud Backup is switched on gets the account's backup
+  // key (made now if the account had none) and its next backup carries
+  // every file not excluded; one switched off stops backing up, and its
+  // last backup stays at Apple. Advanced Data Protection switched on
+  // deletes Apple's escrowed copy of the key; switched off, escrows it again.
+  void settings_changed(Context& ctx, const SettingsChange& change);
+  // True when device number `device` of the party (in World::devices_of
+  // order) backed up just before `change`.
+  bool backed_up(const Context& ctx, const SettingsChange& change, std::size_t device) const;
 
   // Runs iCloud Backup for every device that has it. Call from Model::end_of_tick.
   void end_of_tick(Context& ctx);

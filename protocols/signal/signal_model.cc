@@ -48,6 +48,10 @@ class SignalModel final : public Model {
     server_ = *ctx.world().server("signal");
   }
   void send(Context& ctx, const Message& message) override;
+  // iCloud Backup and ADP switched on or off (DeviceStorage).
+  void settings_changed(Context& ctx, const SettingsChange& change) override {
+    storage_.settings_changed(ctx, change);
+  }
   void end_of_tick(Context& ctx) override { storage_.end_of_tick(ctx); }
 
  private:

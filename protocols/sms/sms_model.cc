@@ -42,6 +42,10 @@ class SmsModel final : public Model {
     }
   }
 
+  // iCloud Backup and ADP switched on or off (DeviceStorage).
+  void settings_changed(Context& ctx, const SettingsChange& change) override {
+    storage_.settings_changed(ctx, change);
+  }
   void end_of_tick(Context& ctx) override { storage_.end_of_tick(ctx); }
 
  private:

@@ -143,6 +143,7 @@ class Failing final : public Model {
   void send(Context&, const Message& m) override {
     if (m.id == 2) throw std::runtime_error("failing: message 2");
   }
+  void settings_changed(Context&, const SettingsChange&) override {}
 };
 const ModelInfo kFailing{"failing", "fails", "fails", {}, {}, {}, [] { return std::unique_ptr<Model>(new Failing()); }};
 
@@ -167,6 +168,7 @@ class Sharing final : public Model {
   void send(Context& ctx, const Message& m) override {
     if (m.id == 1) ctx.remove(ctx.world().devices_of("alice").front(), text());
   }
+  void settings_changed(Context&, const SettingsChange&) override {}
 
  private:
   bool key_first_;
@@ -272,6 +274,7 @@ class Recording final : public Model {
     for (const Party* p : ctx.parties_to_provision()) seen().push_back(p->name);
   }
   void send(Context&, const Message&) override {}
+  void settings_changed(Context&, const SettingsChange&) override {}
 };
 const ModelInfo kRecording{"recording", "records", "records", {}, {}, {},
                            [] { return std::unique_ptr<Model>(new Recording()); }};

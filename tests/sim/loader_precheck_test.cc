@@ -53,7 +53,7 @@ TEST(LoaderPreCheck, NestingDeeperThanTheLimitIsReportedAtTheBracket) {
   // rejects the key.
   EXPECT_EQ(error_of("a = " + std::string(32, '[') + std::string(32, ']') + "\n"),
             "s.toml:1:1: error: unknown key 'a'\n"
-            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, "
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, change, message, "
             "expect");
 }
 
@@ -87,13 +87,13 @@ TEST(LoaderPreCheck, DottedKeyWithTooManyPartsIsReportedAtTheKey) {
   // rejects the key.
   const std::string unknown_a =
       "error: unknown key 'a'\n"
-      "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect";
+      "hint: expected one of: title, description, seed, protocols, party, provider, adversary, change, message, expect";
   EXPECT_EQ(error_of(parts(32) + " = 1\n"), "s.toml:1:1: " + unknown_a);
   EXPECT_EQ(error_of("[" + parts(32) + "]\n"), "s.toml:1:2: " + unknown_a);
   // Dots in values are not parts of a key: a float, a time, strings.
   EXPECT_EQ(error_of("t = [" + std::string(40, ' ') + "1.5, 2.5, 07:32:00.5, \"" + parts(40) + "\"]\n"),
             "s.toml:1:1: error: unknown key 't'\n"
-            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, "
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, change, message, "
             "expect");
 }
 

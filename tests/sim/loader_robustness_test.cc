@@ -213,7 +213,7 @@ TEST(LoaderRobustness, DeepestTreeThePreCheckAllowsLoads) {
   ASSERT_TRUE(std::holds_alternative<LoadError>(result));
   EXPECT_EQ(std::get<LoadError>(result).format(),
             "deep.toml:1:2: error: unknown key 'a'\n"
-            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect");
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, change, message, expect");
 }
 
 // Thousands of actors, messages and expectations load, and in a time linear

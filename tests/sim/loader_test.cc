@@ -358,9 +358,49 @@ TEST(LoaderErrors, ExploitWithoutTargetIsRejected) {
             "hint: name the party whose devices are attacked");
 }
 
+// [[change]]: a party changes settings at a tick (issue 15).
+TEST(LoaderChange, ReadsAtPartyAndTheSettingsInFileOrder) {
+  const Scenario s = load_ok(kBase +
+                             "[[change]]\nat = 5\nparty = \"alice\"\nset = { messages_in_icloud = false, icloud_backup = true }\n"
+                             "[[change]]\nat = 2\nparty = \"bob\"\nset = { imessage = false }\n");
+  ASSERT_EQ(s.changes.size(), 2u);
+  EXPECT_EQ(s.changes[0].at, 5);
+  EXPECT_EQ(s.changes[0].party, "alice");
+  ASSERT_EQ(s.changes[0].set.size(), 2u);
+  EXPECT_EQ(s.changes[0].set[0].spec->name, "messages_in_icloud");
+  EXPECT_FALSE(s.changes[0].set[0].flag);
+  EXPECT_EQ(s.changes[0].set[1].spec->name, "icloud_backup");
+  EXPECT_TRUE(s.changes[0].set[1].flag);
+  EXPECT_EQ(s.changes[0].pos.line, 7u);
+  EXPECT_EQ(s.changes[1].party, "bob");
+}
+
+TEST(LoaderChange, EachMistakeIsOneErrorAtItsPlace) {
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 5\nset = { imessage = false }\n"),
+            "s.toml:7:1: error: missing required key 'party' in [[change]]\n"
+            "hint: name the party who changes a setting, e.g. party = \"alice\"");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nparty = \"alice\"\nset = { imessage = false }\n"),
+            "s.toml:7:1: error: missing required key 'at' in [[change]]\nhint: say when the setting changes, e.g. at = 5");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 1\nparty = \"carol\"\nset = { imessage = false }\n").substr(0, 46),
+            "s.toml:9:9: error: unknown party 'carol' in 'p");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 1\nparty = \"alice\"\nset = { imesage = false }\n").substr(0, 48),
+            "s.toml:10:9: error: unknown key 'imesage' in 'se");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 1\nparty = \"alice\"\nset = { lockdown_mode = true }\n"),
+            "s.toml:10:9: error: 'lockdown_mode' is not supported yet\n"
+            "hint: the format reserves it for a later version of msgsim; remove it for now");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 1\nparty = \"alice\"\nset = {}\n"),
+            "s.toml:10:7: error: 'set' changes no setting\nhint: e.g. set = { icloud_backup = false }");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 1\nparty = \"alice\"\nset = { imessage = 1 }\n"),
+            "s.toml:10:20: error: wrong type for 'imessage': expected a boolean (true or false), got an integer");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = -1\nparty = \"alice\"\nset = { imessage = false }\n").substr(0, 38),
+            "s.toml:8:6: error: 'at' out of range: ");
+  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 1\nparty = \"alice\"\nset = \"imessage\"\n"),
+            "s.toml:10:7: error: wrong type for 'set': expected a table of settings, e.g. { icloud_backup = false }, "
+            "got a string");
+}
+
 TEST(LoaderErrors, KeysMarkedLaterAreNotSupportedYet) {
   const std::string later_hint = "\nhint: the format reserves it for a later version of msgsim; remove it for now";
-  EXPECT_EQ(error_of(kBase + "[[change]]\nat = 5\n"), "s.toml:7:3: error: [[change]] is not supported yet" + later_hint);
   EXPECT_EQ(error_of(kBase + "[sweep]\n"), "s.toml:7:2: error: [sweep] is not supported yet" + later_hint);
   EXPECT_EQ(error_of(kBase + "advanced_data_protection = true\n"),
             "s.toml:7:1: error: 'advanced_data_protection' is not supported yet" + later_hint);
@@ -411,7 +451,7 @@ TEST(LoaderErrors, UserTextInMessagesIsEscapedAndShortened) {
   // The file's name is shown the same way.
   EXPECT_EQ(testing::error_of_file("x = 1", "evil\x1b[2J\xe2\x80\xae.toml", kOptions),
             "evil\\x1b[2J\\u202E.toml:1:1: error: unknown key 'x'\n"
-            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, message, expect");
+            "hint: expected one of: title, description, seed, protocols, party, provider, adversary, change, message, expect");
 }
 
 // Every file in tests/data/loader/bad/ is a scenario with one mistake; the

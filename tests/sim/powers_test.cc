@@ -5,6 +5,8 @@
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "msgsim/engine.h"
 #include "protocols/imessage/imessage.h"
 #include "protocols/registry.h"
@@ -85,6 +87,21 @@ TEST(Exploit, ReachesTheDevicesWhoseOwnSwitchExposesTheSurface) {
   // iPhone texts him instead (SMS fallback), which the exploit never sees.
   s.parties[1].devices[1].own.clear();
   EXPECT_EQ(readers(simulate(s, imessage_model_info()), 1), (Names{"alice", "bob", "carrier"}));
+}
+
+// An exploit lands at its `at`, on the devices that expose its surface
+// then: bob switches iMessage off at t=2 ([[change]]), so one through
+// iMessage at t=1 gets in, one at t=3 finds nothing to go through.
+TEST(Exploit, ReachesWhatIsExposedWhenItLands) {
+  Scenario s = conversation({"imessage"});
+  s.changes = {Change{2, "bob", {SettingValue{find_setting("imessage"), false, {}, 0}}, {}}};
+  s.adversaries = {adversary("early", "IL", {power(PowerKind::kExploit, 1, "bob", "imessage")}),
+                   adversary("late", "IL", {power(PowerKind::kExploit, 3, "bob", "imessage")})};
+  const ProtocolResult r = simulate(s, imessage_model_info());
+  EXPECT_EQ(readers(r, 1), (Names{"alice", "bob", "early"}));
+  EXPECT_EQ(std::count_if(r.notes.begin(), r.notes.end(),
+                          [](const std::string& n) { return n.starts_with("late's exploit via imessage (t=3) found no"); }),
+            1);
 }
 
 // A French authority reaches Apple, a US provider, only through the US

@@ -256,6 +256,116 @@ TEST(IMessageIcloud, AdvancedDataProtectionOnBothSidesLeavesAppleNothing) {
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << m;
 }
 
+// ---- Settings that change ([[change]]) --------------------------------------
+
+Change change(std::int64_t at, std::string party, std::string_view setting, bool value) {
+  return Change{at, std::move(party), {SettingValue{find_setting(setting), value, {}, 0}}, {}};
+}
+
+// alice and bob write in turns, at t=1..8.
+Scenario eight_messages(const std::string& protocol) {
+  Scenario s = with_state(conversation({protocol}));
+  s.messages.clear();
+  for (int id = 1; id <= 8; ++id)
+    s.messages.push_back(testing::message(id, id, id % 2 ? "alice" : "bob", id % 2 ? "bob" : "alice",
+                                          fmt::format("message {}", id)));
+  return s;
+}
+
+// iCloud Backup switched off at t=5 rolls the Messages in iCloud container
+// key: what was written before stays readable through the old backup (it
+// carries the old key), what is written after is not (docs/sources.md §1.4).
+TEST_P(BothIMessages, BackupSwitchedOffRollsTheContainerKeyOlderMessagesStayExposed) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.parties[0].settings.icloud_backup = true;  // alice; bob never backs up
+  s.changes = {change(5, "alice", "icloud_backup", false)};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 5; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+  for (int m = 6; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << m;
+  // And switched on again at t=7: the new key is in the next backup.
+  s.changes.push_back(change(7, "alice", "icloud_backup", true));
+  const ProtocolResult again = run(s);
+  for (int m = 1; m <= 8; ++m) EXPECT_EQ(readers(again, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+}
+
+// Switched on late, the first backup carries what the device already holds
+// (the container key, so every message in the container).
+TEST_P(BothIMessages, BackupSwitchedOnLateCarriesWhatWasThereBefore) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.changes = {change(6, "bob", "icloud_backup", true)};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+  s.parties[1].settings.messages_in_icloud = false;  // the history itself, from the device's files
+  const ProtocolResult files = run(s);
+  for (int m = 1; m <= 8; ++m) EXPECT_EQ(readers(files, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+  const auto apple = files.find(1, "apple");
+  ASSERT_TRUE(apple && apple->readable);
+  EXPECT_NE(fmt::format("{}", fmt::join(apple->how, "\n")).find("iCloud Backup of bob's iPhone"), std::string::npos);
+}
+
+// Advanced Data Protection turned on at t=4: Apple deletes its copy of the
+// backup key, so a state that compels Apple afterwards gets nothing it can
+// open; one that compelled before, at t=3, got the key. Apple itself held
+// the key until t=4, and so could read.
+TEST_P(BothIMessages, AdvancedDataProtectionTurnedOnLateProtectsFromLaterCompulsionOnly) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.parties[0].settings.icloud_backup = true;
+  s.changes = {change(4, "alice", "advanced_data_protection", true)};
+  s.adversaries.push_back(adversary("early", "US", {power(PowerKind::kCompel, 3)}));
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "early"})) << m;
+  for (int m = 4; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob"})) << m;
+}
+
+// iMessage switched off on bob's iPhone at t=3: he leaves IDS, and from
+// then on the conversation goes as SMS, through the carrier.
+TEST_P(BothIMessages, IMessageSwitchedOffMidConversationSendsTheRestAsSms) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.changes = {change(3, "bob", "imessage", false)};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << m;
+  for (int m = 4; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob", "carrier", "us-gov"})) << m;
+  EXPECT_EQ(r.deliveries.size(), 5u);
+  EXPECT_EQ(r.deliveries.front(), (Delivery{4, "alice", "SMS"}));
+  // Back on at t=6: fresh keys in IDS, iMessage again from message 7.
+  s.changes.push_back(change(6, "bob", "imessage", true));
+  const ProtocolResult back = run(s);
+  for (int m = 7; m <= 8; ++m) EXPECT_EQ(readers(back, m), (Names{"alice", "bob"})) << m;
+  EXPECT_EQ(back.deliveries.size(), 3u);
+}
+
+// A device that had iMessage off from the start registers when it is
+// switched on, with keys of its own, and iMessage carries what follows.
+TEST_P(BothIMessages, IMessageSwitchedOnLateRegistersTheDevice) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.parties[1].settings.imessage = false;
+  s.changes = {change(4, "bob", "imessage", true)};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 4; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob", "carrier", "us-gov"})) << m;
+  for (int m = 5; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << m;
+  EXPECT_EQ(r.deliveries.size(), 4u);
+}
+
+// Messages in iCloud switched off at t=4: the history is in iCloud Backup
+// again, the messages before the change included.
+TEST_P(BothIMessages, MessagesInICloudSwitchedOffPutsTheHistoryBackInTheBackup) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.parties[0].settings.icloud_backup = true;
+  s.changes = {change(2, "alice", "messages_in_icloud", false)};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+  const auto later = r.find(6, "apple");
+  ASSERT_TRUE(later && later->readable);
+  EXPECT_NE(fmt::format("{}", fmt::join(later->how, "\n")).find("iCloud Backup of alice's iPhone"), std::string::npos);
+  // Message 1, written while the container held the history, is in the
+  // backup too: without the container's records Apple still reads it.
+  Simulation sim(s, model(), make_seeded_rng(*s.seed, model().name));
+  sim.run();
+  EXPECT_GT(sim.erase_evidence([](const Artifact& a) { return a.type == "imessage.cloudkit-record"; }), 0u);
+  const ProtocolResult without_records = sim.close();
+  EXPECT_EQ(readers(without_records, 1), (Names{"alice", "apple", "bob", "us-gov"}));
+}
+
 TEST(IMessageIcloud, EscrowModelForcesBackupOn) {
   const ProtocolResult r = simulate(with_state(conversation({"imessage-icloud"})), imessage_icloud_model_info());
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
@@ -510,6 +620,7 @@ class SignatureProbe final : public Model {
     copy.front() ^= 0x01;
     results().push_back(agreement_.authentic(from, copy));  // altered on the way
   }
+  void settings_changed(Context&, const SettingsChange&) override {}
 
  private:
   imessage::Pq3Agreement agreement_;

@@ -221,6 +221,9 @@ class Instrumented final : public Model {
   void end_of_tick(Context& ctx) override {
     with(ctx, [&](Context& c) { inner_->end_of_tick(c); });
   }
+  void settings_changed(Context& ctx, const SettingsChange& change) override {
+    with(ctx, [&](Context& c) { inner_->settings_changed(c, change); });
+  }
 
   static const ModelInfo& info() {
     static const ModelInfo i = [] {

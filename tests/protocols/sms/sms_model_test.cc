@@ -83,6 +83,15 @@ TEST(Sms, APartyWithNoPhoneNeitherSendsNorReceives) {
   EXPECT_EQ(r.notes.size(), 3u);
 }
 
+// iCloud Backup switched on at t=2 ([[change]]): the first backup carries
+// the texts already on the iPhone.
+TEST(Sms, ABackupSwitchedOnLateCarriesTheTextsAlreadyThere) {
+  Scenario s = conversation({"sms"});
+  s.changes = {Change{2, "alice", {SettingValue{find_setting("icloud_backup"), true, {}, 0}}, {}}};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "carrier"})) << m;
+}
+
 TEST(Sms, ItsDocCarriesItsDetails) { testing::expect_doc_carries_details(sms_model_info()); }
 
 }  // namespace
