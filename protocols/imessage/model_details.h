@@ -18,6 +18,8 @@ How it works
 - Messages in iCloud (messages_in_icloud, default on; docs/sources.md §1.4). Each account has one CloudKit container key that syncs only through iCloud Keychain: it is on the account's devices, never readable by Apple. Every message sent or received is also stored at Apple as a CloudKit record sealed under that key.
 - iCloud Backup (icloud_backup, iPhone and iPad; docs/sources.md §1.4). At the end of every tick the device uploads its files that are not excluded from backup, sealed under the account's iCloud Backup service key, which Apple holds under Standard Data Protection. With Messages in iCloud on, the backup carries the container key; with it off, it carries the message history. It never carries the ratchet state.
 - Advanced Data Protection (advanced_data_protection, a switch of the account; docs/sources.md §1.5). Apple deletes its copy of the account's iCloud Backup service key: the backup still goes to Apple, sealed, and only the account's trusted devices open it, so neither it nor the container key inside it is Apple's to read. It protects its owner's copies only: the other side's backup, under Standard Data Protection, still opens the conversation.
+- SMS fallback (sms_fallback, a switch of each device, default on; docs/sources.md §4). What iMessage cannot carry, the Messages app sends as SMS from the sender's iPhone, through the carrier (the sms model's code: in clear on the wire, relayed and kept by the carrier): everything, when the sender has no device with iMessage on; to a recipient who is not on iMessage at all (no Apple device, such as an Android phone) whatever sms_fallback says, as the source reports ("texts to non-iMessage users are still SMS"); and to a recipient whose Apple devices all have iMessage off only when the sending iPhone's sms_fallback is on. Otherwise, or when either side has no phone, the message is not delivered. The recipient's cell says "sent as SMS" or "not delivered", with a note. The texts are kept in the Messages history like iMessages, so in Messages in iCloud or iCloud Backup (docs/sources.md §1.4: the container holds "text (SMS), and MMS messages").
+- Settings that change ([[change]]). iCloud Backup switched on: the next backup carries what the device holds (the container key among it); switched off: the device stops backing up, its last backup stays at Apple, and the account's container key is rolled: a new key, synced only through iCloud Keychain, seals what is written from then on, so the old backup opens the older messages and not the newer ones (docs/sources.md §1.4). Advanced Data Protection switched on: Apple deletes its escrowed copy of the backup key (§1.5), so a compulsion after that gets none; switched off: the key is escrowed again. iMessage switched off on a device: it leaves IDS and receives no more iMessages (they go as SMS, or are not delivered); switched on: it registers with fresh keys. Messages in iCloud switched off: the history goes back into iCloud Backup; on: a new container holds what is written from then on.
 - What the evidence allows, computed and never declared. Each copy is three pieces of real bytes: the initial piece (opens with the receiving device's pre-key, which only its Secure Enclave holds, and yields the first root key), the ratchet header of its chain (opens with the root key in force and the receiver's ratchet private key, and yields the chain key: the ECDH ratchet step), and the ciphertext (opens with a chain key of that chain at or before the message, deriving forward, or with the skipped message key of exactly that message). So a seized or exploited device gives its history and its current ratchet state: with the copies taken at Apple, the adversary follows the conversation until the next ECDH step, and no further (the next reply brings a ratchet key it never saw: post-compromise healing); it never reads earlier messages with those keys (forward secrecy). An exploit, while it runs, also gets every message key the device uses and the state after every step. With Messages in iCloud on, the container key on the device opens the CloudKit records of later messages too: the ratchet does not protect the copies at rest.
 
 Sources
@@ -29,6 +31,7 @@ Sources
 What changed (December 2026)
 - Until then msgsim's imessage was the design before 2019, now kept as imessage-classic: one long-term key per device, so a seized phone and copies of the traffic read every later message sent to that phone, for ever. imessage is now PQ3: a seizure or an exploit gets the keychain's ratchet state and follows the conversation only until the next ECDH step (scenarios/10-forward-secrecy.toml). The readers of the earlier lessons did not change; the chains of the correspondents' own readings now go through the ratchet.
 - iMessage, FaceTime and iCloud Backup are switches of each device (devices = ["iphone", { kind = "ipad", icloud_backup = true }]): a device registers in IDS, backs up, or exposes an exploit's surface by its own setting.
+- SMS fallback and settings that change (issue 15): before, a message to a party with iMessage off vanished from the table; it now goes as SMS or says "not delivered". Switching iCloud Backup off now rolls the container key.
 
 Stand-ins (libsodium 1.0.18 has no P-256, ECDSA, AES-CTR or ML-KEM; docs/sources.md §9)
 - X25519 for ECDH P-256: pre-keys, ephemeral and ratchet keys (that PQ3's curve is P-256 is not confirmed by the sources either).
@@ -47,12 +50,14 @@ Left out
 - The post-quantum part (docs/sources.md §1.3, §9): the ML-KEM (Kyber-1024) pre-keys and their encapsulation at the initial key establishment, and the periodic Kyber rekey (Kyber-768; its schedule is unconfirmed). Without them the model has no post-quantum protection; post-compromise healing comes from the ECDH ratchet alone.
 - Key transparency and Contact Key Verification (docs/sources.md §1.6), the ghost-device risk of a trusted directory (§1.7), IDS lookups and their logs (metadata).
 - Pre-key rotation and expiry, session resets.
-- Attachments sent through iCloud, BlastDoor and Lockdown Mode, SMS fallback, and the rolling of the container key when iCloud Backup is switched off.)";
+- Attachments sent through iCloud, BlastDoor and Lockdown Mode, RCS (docs/sources.md §4), Text Message Forwarding (SMS on an iPad or a Mac through the owner's iPhone).
+- Turning Messages in iCloud on does not move the history already in the backup into the container: it stays in the backup as well.)";
 
 inline constexpr std::string_view kEscrowDetails = R"(iMessage model with iCloud key escrow (msgsim `imessage-icloud`)
 
 - The imessage model (PQ3; see its details) with iCloud Backup switched on for every party, whatever the scenario says: the key-escrow case of the article. Under Standard Data Protection Apple holds the iCloud Backup service key (docs/sources.md §1.4); the backup carries the Messages in iCloud container key, or the message history when Messages in iCloud is off; so Apple, and anyone who can compel Apple, opens the conversation. The ratchet does not help: the backup holds the texts, or the key to their copies at rest.
 - Advanced Data Protection (advanced_data_protection; docs/sources.md §1.5) is honoured as in imessage: an account with it on keeps its backup key on its devices, and Apple reads that account's backup no more.
+- A [[change]] of icloud_backup changes nothing here: backups stay on (the model's premise). Every other change, and the SMS fallback, are as in imessage.
 - Everything else (keys, sessions, fan-out, CloudKit, stand-ins, what is left out) is identical to imessage, so a scenario that lists both models shows the effect of the backup alone.)";
 
 inline constexpr std::string_view kClassicDetails =
@@ -73,7 +78,8 @@ Stand-ins (libsodium 1.0.18 has no RSA, ECDSA or AES-CTR; docs/sources.md §9)
 
 Left out
 - Everything since 2019: the Secure Enclave, the periodic rekey, PQ3 (the imessage model).
-- Attachments sent through iCloud, IDS lookups and their logs, Contact Key Verification, SMS fallback, and the rolling of the container key when iCloud Backup is switched off.
+- Attachments sent through iCloud, IDS lookups and their logs, Contact Key Verification.
+- SMS fallback and settings that change ([[change]]) work as in imessage (the same Messages app code).
 - Every device is online: APNs delivers at once and keeps nothing.)";
 
 }  // namespace msgsim::imessage
