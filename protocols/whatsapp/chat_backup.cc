@@ -1,5 +1,6 @@
 #include "protocols/whatsapp/chat_backup.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -32,7 +33,11 @@ ArtifactPtr vault_entry(Context& ctx, const std::string& account, const Artifact
 bool ChatBackup::backs_up(DeviceKind kind) { return kind == DeviceKind::kIphone || kind == DeviceKind::kAndroid; }
 
 void ChatBackup::kept(const Context& ctx, NodeId device, const platform::FileHandle& file) {
-  if (backs_up(ctx.world().node(device).device)) phones_[device].history.push_back(file);
+  if (!backs_up(ctx.world().node(device).device)) return;
+  Phone& phone = phones_[device];
+  phone.history.push_back(file);
+  if (!phone.pending) pending_.push_back(device);
+  phone.pending = true;
 }
 
 const ArtifactPtr& ChatBackup::backup_key(Context& ctx, NodeId phone, Phone& state) {
@@ -56,7 +61,12 @@ const ArtifactPtr& ChatBackup::backup_key(Context& ctx, NodeId phone, Phone& sta
 }
 
 void ChatBackup::end_of_tick(Context& ctx) {
-  for (auto& [phone, state] : phones_) {
+  std::vector<NodeId> pending;
+  pending.swap(pending_);
+  std::sort(pending.begin(), pending.end());
+  for (NodeId phone : pending) {
+    Phone& state = phones_.at(phone);
+    state.pending = false;
     const std::string& mode = ctx.world().node(phone).settings.whatsapp_backup;
     if (mode == kNone) continue;
     if (mode != kCloud && mode != kCloudE2ee) throw std::logic_error("whatsapp_backup: unknown mode " + mode);

@@ -5,8 +5,8 @@
 // excluded from the device's iCloud Backup; WhatsApp backs it up through
 // its own mechanism instead, to the cloud drive of the phone's platform
 // (platform::CloudDrive: iCloud Drive on an iPhone, Google Drive on an
-// Android phone). At the end of each tick every phone whose account's
-// setting, read then from the world, is
+// Android phone). At the end of each tick in which it wrote to its history,
+// a phone backs up as its account's setting, read then from the world, says:
 //   "cloud"       uploads the messages it wrote into its history since its
 //                 last backup, as they are: the drive's service key is all
 //                 that protects them (Apple's under Standard Data
@@ -21,9 +21,11 @@
 //                 state that compels one, holds a key that opens these
 //                 files; the phone does;
 //   "none"        uploads nothing (a backup made before stays where it is).
-// A change of mode replaces the backup: the phone uploads its whole history
-// again the new way, and the drive deletes the old files. A companion
-// device (iPad, Mac) makes no backup.
+// A change of mode, seen at the phone's next backup, replaces the backup:
+// the phone uploads its whole history again the new way, and the drive
+// deletes the old files. A companion device (iPad, Mac) makes no backup.
+// (Backing up only the phones that wrote keeps a tick's work proportional
+// to its messages, not to the phones of the run.)
 #pragma once
 
 #include <map>
@@ -67,6 +69,7 @@ class ChatBackup {
     std::size_t uploaded = 0;  // history[0, uploaded) is in it
     std::vector<ArtifactPtr> in_cloud;
     bool holds_key = false;  // K is in the phone's files
+    bool pending = false;    // in pending_
   };
   // K of `phone`'s account: made at the account's first end-to-end
   // encrypted backup, wrapped into the vault; the phone keeps it.
@@ -75,6 +78,7 @@ class ChatBackup {
   platform::DeviceStorage& storage_;
   platform::CloudDrive drive_;
   std::map<NodeId, Phone> phones_;
+  std::vector<NodeId> pending_;  // the phones that wrote to their history this tick
   std::map<std::string, ArtifactPtr> keys_;  // K, by account (party)
 };
 
