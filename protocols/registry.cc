@@ -10,6 +10,7 @@
 #include "protocols/imessage/imessage.h"
 #include "protocols/signal/signal_model.h"
 #include "protocols/sms/sms_model.h"
+#include "protocols/whatsapp/whatsapp_model.h"
 
 namespace msgsim {
 
@@ -20,6 +21,7 @@ const std::vector<ModelInfo>& table() {
       imessage_model_info(),
       imessage_icloud_model_info(),
       signal_model_info(),
+      whatsapp_model_info(),
       imessage_classic_model_info(),
       sms_model_info(),
   };

@@ -318,6 +318,18 @@ Bytes hkdf_sha256(ByteView salt, ByteView ikm, ByteView info, std::size_t length
   return okm;
 }
 
+SecretBytes argon2id(ByteView password, ByteView salt, std::size_t length, PasswordHashCost cost) {
+  if (salt.size() != crypto_pwhash_argon2id_SALTBYTES) throw std::invalid_argument("argon2id: salt must be 16 bytes");
+  if (length < crypto_pwhash_argon2id_BYTES_MIN || cost.passes < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+      cost.memory_bytes < crypto_pwhash_argon2id_MEMLIMIT_MIN)
+    throw std::invalid_argument("argon2id: output length or cost below libsodium's minimum");
+  Bytes out(length);
+  if (crypto_pwhash_argon2id(out.data(), out.size(), reinterpret_cast<const char*>(password.data()), password.size(),
+                             salt.data(), cost.passes, cost.memory_bytes, crypto_pwhash_argon2id_ALG_ARGON2ID13) != 0)
+    throw std::invalid_argument("argon2id: libsodium refused the parameters (or ran out of memory)");
+  return SecretBytes(std::move(out));
+}
+
 bool equal_constant_time(ByteView a, ByteView b) {
   return a.size() == b.size() && (a.empty() || sodium_memcmp(a.data(), b.data(), a.size()) == 0);
 }

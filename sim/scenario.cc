@@ -25,8 +25,8 @@ static_assert(in_enum_order(), "kDeviceKinds is indexed by DeviceKind");
 constexpr ProviderInfo kProviders[] = {
     {"apple", "Apple", "APNs relay, IDS key directory, iCloud (Backup, CloudKit)"},
     {"signal", "Signal", "Signal's servers: prekey directory, message queue"},
-    {"whatsapp", "WhatsApp", "WhatsApp's servers (later)"},
-    {"google", "Google", "Google's servers: Android backups (later)"},
+    {"whatsapp", "WhatsApp", "WhatsApp's servers: prekey directory, message queue, Backup Key Vault"},
+    {"google", "Google", "Google's servers: Google Drive (WhatsApp backups from Android phones)"},
     {"carrier", "Mobile carrier", "SMS relay: sees and keeps the text of every SMS"},
 };
 

@@ -162,6 +162,20 @@ Bytes hkdf_sha256(ByteView salt, ByteView ikm, ByteView info, std::size_t length
 Bytes hkdf_extract(ByteView salt, ByteView ikm);
 Bytes hkdf_expand(ByteView prk, ByteView info, std::size_t length);
 
+// ---- Argon2id password hashing (RFC 9106; libsodium's crypto_pwhash) -----
+// A key derived from a password, slow on purpose so that guessing costs.
+// The cost is the caller's: a model takes small limits so that a run with
+// many accounts stays fast (the real systems' parameters are theirs).
+inline constexpr std::size_t kPasswordSaltSize = 16;
+struct PasswordHashCost {
+  std::uint64_t passes;      // Argon2 time cost (libsodium's opslimit), at least 1
+  std::size_t memory_bytes;  // libsodium's memlimit, at least 8 KiB
+};
+// `length` bytes (16 or more) from `password` and `salt` (kPasswordSaltSize
+// bytes) by Argon2id version 1.3, one lane. Throws std::invalid_argument when
+// libsodium refuses the salt, length or cost.
+SecretBytes argon2id(ByteView password, ByteView salt, std::size_t length, PasswordHashCost cost);
+
 bool equal_constant_time(ByteView a, ByteView b);
 
 }  // namespace crypto

@@ -1,11 +1,7 @@
 #include "protocols/signal/signal_model.h"
 
-#include <fmt/format.h>
-
-#include "protocols/platform/device_storage.h"
-#include "protocols/ratchet/pairwise_sessions.h"
+#include "protocols/signal/messenger.h"
 #include "protocols/signal/model_details.h"
-#include "protocols/signal/x3dh_agreement.h"
 
 namespace msgsim {
 namespace signal {
@@ -27,84 +23,24 @@ const ratchet::Protocol& protocol() {
 
 namespace {
 
-using platform::Backup;
-using platform::DeviceStorage;
-
 // Signal's files are excluded from device backups (docs/sources.md §2.4).
-constexpr Backup kSignalFiles = Backup::kExcluded;
+constexpr platform::Backup kSignalFiles = platform::Backup::kExcluded;
 
 class SignalModel final : public Model {
  public:
-
   void register_openers(OpenerRegistry& registry) const override {
-    signal::X3dhAgreement::register_openers(registry, signal::protocol());
-    ratchet::register_openers(registry, signal::protocol());
-    DeviceStorage::register_openers(registry);
+    signal::Messenger::register_openers(registry, signal::protocol());
   }
-
-  void provision(Context& ctx) override {
-    storage_.provision(ctx);
-    x3dh_.provision(ctx);  // throws when the world has no Signal server
-    server_ = *ctx.world().server("signal");
-  }
-  void send(Context& ctx, const Message& message) override;
+  void provision(Context& ctx) override { app_.provision(ctx); }
+  void send(Context& ctx, const Message& message) override { app_.send(ctx, message); }
   // iCloud Backup and ADP switched on or off (DeviceStorage).
-  void settings_changed(Context& ctx, const SettingsChange& change) override {
-    storage_.settings_changed(ctx, change);
-  }
-  void end_of_tick(Context& ctx) override { storage_.end_of_tick(ctx); }
+  void settings_changed(Context& ctx, const SettingsChange& change) override { app_.settings_changed(ctx, change); }
+  void end_of_tick(Context& ctx) override { app_.end_of_tick(ctx); }
 
  private:
-  void deliver(Context& ctx, NodeId from, NodeId to, const std::vector<ArtifactPtr>& pieces);
-
-  DeviceStorage storage_;
-  signal::X3dhAgreement x3dh_{signal::protocol(), "signal", storage_, kSignalFiles};
-  ratchet::PairwiseSessions sessions_{signal::protocol(), x3dh_, storage_, kSignalFiles};
-  NodeId server_ = 0;
+  // Linked devices share the account's identity key (docs/sources.md §2.1).
+  signal::Messenger app_{signal::protocol(), "signal", kSignalFiles, signal::X3dhAgreement::Identities::kPerAccount};
 };
-
-void SignalModel::send(Context& ctx, const Message& message) {
-  const World& w = ctx.world();
-  const auto& own = w.devices_of(message.from);
-  // The party's first device sends; Sesame-style fan-out to every device of
-  // the recipient and to the sender's own other devices.
-  if (own.empty()) return;
-  const NodeId from = own.front();
-  std::vector<NodeId> targets;
-  for (const std::string& to : message.to)
-    for (NodeId n : w.devices_of(to)) targets.push_back(n);
-  targets.insert(targets.end(), own.begin() + 1, own.end());
-
-  // The device's history keeps what it sent or decrypted.
-  const auto keep = [&](NodeId device, int id, std::string text) {
-    storage_.write(ctx, device,
-                   make_plaintext(fmt::format("message {} in {}'s Signal history", id, w.node(device).label), id,
-                                  std::move(text)),
-                   kSignalFiles);
-  };
-  keep(from, message.id, message.text);
-  const Bytes envelope = ratchet::encode_envelope(message.id, message.text);
-
-  for (NodeId to : targets) {
-    auto copy = sessions_.encrypt(ctx, from, to, message.id, envelope);
-    if (!copy) continue;
-    deliver(ctx, from, to, copy->pieces());
-    sessions_.decrypt(ctx, to, from, *copy, message.id,
-                      [&](int id, std::string text) { keep(to, id, std::move(text)); });
-  }
-}
-
-void SignalModel::deliver(Context& ctx, NodeId from, NodeId to, const std::vector<ArtifactPtr>& pieces) {
-  // The server queues the message until the device fetches it, then deletes it.
-  for (const auto& p : pieces) {
-    ctx.transmit(from, server_, p);
-    ctx.store(server_, p);
-  }
-  for (const auto& p : pieces) {
-    ctx.transmit(server_, to, p);
-    ctx.remove(server_, p);
-  }
-}
 
 }  // namespace
 

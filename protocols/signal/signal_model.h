@@ -6,7 +6,8 @@
 // Signal server holding public prekey bundles and queueing ciphertexts until
 // delivery, each device's files (history, identity and prekeys, session
 // state) kept through platform::DeviceStorage and excluded from iCloud
-// Backup. How it works, its sources and every simplification:
+// Backup; all of it through signal::Messenger (messenger.h), which the
+// whatsapp model shares. How it works, its sources and every simplification:
 // docs/models/signal.md (the same text as signal_model_info().details).
 #pragma once
 

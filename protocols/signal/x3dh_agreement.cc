@@ -74,8 +74,12 @@ void X3dhAgreement::register_openers(OpenerRegistry& registry, const ratchet::Pr
 }
 
 X3dhAgreement::X3dhAgreement(const ratchet::Protocol& protocol, std::string server, platform::DeviceStorage& storage,
-                             platform::Backup backup)
-    : protocol_(protocol), server_name_(std::move(server)), storage_(storage), backup_(backup) {}
+                             platform::Backup backup, Identities identities)
+    : protocol_(protocol),
+      server_name_(std::move(server)),
+      storage_(storage),
+      backup_(backup),
+      identities_scope_(identities) {}
 
 void X3dhAgreement::provision(Context& ctx) {
   const World& w = ctx.world();
@@ -88,11 +92,15 @@ void X3dhAgreement::provision(Context& ctx) {
   for (const Party* in_play : ctx.parties_to_provision()) {
     const Party& party = *in_play;
     // One account per party; every device of it shares the identity key
-    // (the first is the primary, the others linked, docs/sources.md §2.1).
-    const IdentityKey& id = identities_.emplace(party.name, make_identity(rng)).first->second;
+    // (the first is the primary, the others linked, docs/sources.md §2.1),
+    // or each device makes its own (WhatsApp, docs/sources.md §3).
+    const bool per_device = identities_scope_ == Identities::kPerDevice;
+    if (!per_device) identities_.push_back(make_identity(rng));
     for (NodeId n : w.devices_of(party.name)) {
+      if (per_device) identities_.push_back(make_identity(rng));
+      const IdentityKey& id = identities_.back();
       Device d;
-      d.party = party.name;
+      d.identity = &id;
       const std::string& label = w.node(n).label;
       d.spk = make_signed_prekey(rng, id, 1);
       for (auto& k : make_one_time_prekeys(rng, 1, kOneTimePreKeyBatch)) d.opks.emplace(k.id, std::move(k));
@@ -153,7 +161,7 @@ std::optional<ratchet::KeyAgreement::Started> X3dhAgreement::initiate(Context& c
   // Alice fetches Bob's device bundle; the server hands out one one-time
   // prekey and deletes it.
   ctx.transmit(server_, from_node, to.bundle_on_server);
-  const IdentityKey& theirs = identities_.at(to.party);
+  const IdentityKey& theirs = *to.identity;
   PreKeyBundle bundle{theirs.dh.public_key, theirs.sign.public_key, to.spk.id, to.spk.key.public_key,
                       to.spk.signature,     std::nullopt,           {}};
   if (!to.opks_on_server.empty()) {
@@ -165,7 +173,7 @@ std::optional<ratchet::KeyAgreement::Started> X3dhAgreement::initiate(Context& c
     to.opks_on_server.erase(it);
   }
   Rng& rng = ctx.rng();
-  const IdentityKey& ours = identities_.at(from.party);
+  const IdentityKey& ours = *from.identity;
   auto init = x3dh_initiate(rng, ours, bundle);
   if (!init) {
     ctx.note(fmt::format("{} rejected the prekey bundle of {}: bad signature", from_label, to_label));
@@ -202,7 +210,7 @@ std::optional<ratchet::KeyAgreement::Accepted> X3dhAgreement::accept(Context& ct
   if (root.size() != 1) return std::nullopt;
   return Accepted{
       ratchet::Session::respond(protocol_.kdf(), root.front()->secret.clone(),
-                                x3dh_associated(part->initiator_identity, identities_.at(at.party).dh.public_key),
+                                x3dh_associated(part->initiator_identity, at.identity->dh.public_key),
                                 part->base_key, {at.spk.key.public_key, at.spk.key.secret.clone()}),
       root.front()};
 }

@@ -4,8 +4,9 @@
 // (its own ratchet::Protocol, its own server) reuses it as it is.
 //
 // Registration (tick 0): one identity per account (party), shared by its
-// linked devices; per device a signed prekey and a batch of one-time
-// prekeys. The private keys are files on the device (platform storage); the
+// linked devices (Signal), or one per device (WhatsApp's multi-device,
+// Identities::kPerDevice); per device a signed prekey and a batch of
+// one-time prekeys. The private keys are files on the device (platform storage); the
 // public bundle and the public one-time prekeys go to the app's server.
 // Starting a session: the initiator fetches the bundle, the server hands out
 // (and deletes) one one-time prekey, the initiator checks the signed
@@ -18,6 +19,7 @@
 // one-time prekey private keys and yields the session's first root key.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,11 +42,16 @@ struct PreKeyPart {
 
 class X3dhAgreement final : public ratchet::KeyAgreement {
  public:
+  // Whose identity key a device signs its prekeys with and presents.
+  enum class Identities {
+    kPerAccount,  // every device of a party shares the account's (Signal's linked devices)
+    kPerDevice,   // each device has its own (WhatsApp's multi-device)
+  };
   // `protocol` names the artifacts; `server` is the provider keeping the
   // bundles; the device files go to `storage` with `backup`. All three
   // references must outlive this.
   X3dhAgreement(const ratchet::Protocol& protocol, std::string server, platform::DeviceStorage& storage,
-                platform::Backup backup);
+                platform::Backup backup, Identities identities = Identities::kPerAccount);
 
   // Tick 0, after storage.provision(): identities, prekeys, registration.
   void provision(Context& ctx);
@@ -73,7 +80,7 @@ class X3dhAgreement final : public ratchet::KeyAgreement {
 
  private:
   struct Device {
-    std::string party;
+    const IdentityKey* identity = nullptr;  // in identities_
     SignedPreKey spk;
     platform::FileHandle identity_file;
     platform::FileHandle spk_file;
@@ -88,8 +95,9 @@ class X3dhAgreement final : public ratchet::KeyAgreement {
   std::string server_name_;
   platform::DeviceStorage& storage_;
   platform::Backup backup_;
+  Identities identities_scope_;
   NodeId server_ = 0;
-  std::map<std::string, IdentityKey> identities_;  // per party (account), shared by its devices
+  std::deque<IdentityKey> identities_;  // per account or per device; a deque keeps the devices' pointers valid
   std::map<NodeId, Device> devices_;
 };
 

@@ -2,8 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+
 namespace msgsim {
 namespace {
+
+Bytes from_hex(std::string_view h) {
+  const auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(nibble(h[i]) << 4 | nibble(h[i + 1])));
+  return out;
+}
 
 Bytes range(std::uint8_t from, std::size_t n) {
   Bytes out(n);
@@ -46,6 +56,37 @@ TEST(Hkdf, RejectsTooLongOutput) {
 TEST(Hmac, MatchesRfc4231TestCase2) {
   EXPECT_EQ(hex(crypto::hmac_sha256(to_bytes("Jefe"), to_bytes("what do ya want for nothing?"))),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// libsodium's own known answer (test/default/pwhash_argon2id.c and .exp,
+// tv, the first vector: its salt is the first 16 bytes of the hex given there).
+TEST(Argon2id, MatchesLibsodiumsKnownAnswer) {
+  const Bytes password = from_hex(
+      "a347ae92bce9f80f6f595a4480fc9c2fe7e7d7148d371e9487d75f5c23008ffae065577a928febd9b1973a5a95073acdbeb6a030cf"
+      "c0d79caa2dc5cd011cef02c08da232d76d52dfbca38ca8dcbd665b17d1665f7cf5fe59772ec909733b24de97d6f58d220b20c60d7c"
+      "07ec1fd93c52c31020300c6c1facd77937a597c7a6");
+  ASSERT_EQ(password.size(), 127u);
+  const Bytes salt = from_hex("5541fbc995d5c197ba290346d2c559de");
+  const SecretBytes key = crypto::argon2id(password, salt, 155, {5, 7256678});
+  EXPECT_EQ(hex(key.view()),
+            "18acec5d6507739f203d1f5d9f1d862f7c2cdac4f19d2bdff64487e60d969e3ced615337b9eec6ac4461c6ca07f0939741e57c"
+            "24d0005c7ea171a0ee1e7348249d135b38f222e4dad7b9a033ed83f5ca27277393e316582033c74affe2566a2bea47f91f0fd9"
+            "fe49ece7e1f79f3ad6e9b23e0277c8ecc4b313225748dd2a80f5679534a0700e246a79a49b3f74eb89ec6205fe1eeb941c73b1"
+            "fcf1");
+}
+
+TEST(Argon2id, DependsOnPasswordSaltAndCostAndRejectsBadParameters) {
+  const Bytes salt(crypto::kPasswordSaltSize, 7);
+  const crypto::PasswordHashCost cost{2, 1 << 20};
+  const SecretBytes a = crypto::argon2id(to_bytes("hunter2"), salt, 32, cost);
+  EXPECT_EQ(a, crypto::argon2id(to_bytes("hunter2"), salt, 32, cost));
+  EXPECT_FALSE(a == crypto::argon2id(to_bytes("hunter3"), salt, 32, cost));
+  EXPECT_FALSE(a == crypto::argon2id(to_bytes("hunter2"), Bytes(crypto::kPasswordSaltSize, 8), 32, cost));
+  EXPECT_FALSE(a == crypto::argon2id(to_bytes("hunter2"), salt, 32, {3, 1 << 20}));
+  EXPECT_THROW(crypto::argon2id(to_bytes("hunter2"), Bytes(8, 7), 32, cost), std::invalid_argument);
+  EXPECT_THROW(crypto::argon2id(to_bytes("hunter2"), salt, 8, cost), std::invalid_argument);
+  EXPECT_THROW(crypto::argon2id(to_bytes("hunter2"), salt, 32, {0, 1 << 20}), std::invalid_argument);
+  EXPECT_THROW(crypto::argon2id(to_bytes("hunter2"), salt, 32, {2, 1024}), std::invalid_argument);
 }
 
 TEST(SeededRng, SameSeedAndLabelGiveSameBytes) {
