@@ -23,7 +23,7 @@ ArtifactPtr new_key(Rng& rng, std::string type, std::string label) {
 struct DeviceStorage::Impl {
   static constexpr std::uint32_t kNotBackedUp = UINT32_MAX;
   // A file as the device keeps it. A large run writes millions of files,
-  // most of which no backup ever copies: 24 bytes each, in a deque (no spare
+  // most of which no backup ever copies: 32 bytes each, in a deque (no spare
   // capacity of up to the whole list).
   struct File {
     ArtifactPtr on_device;  // sealed under the device's data-protection key; null once erased
@@ -31,6 +31,7 @@ struct DeviceStorage::Impl {
     std::uint32_t backup = kNotBackedUp;  // index into `backups`, for a file iCloud Backup copies
     bool included = false;                 // not excluded from backup: copied whenever the device backs up
   };
+  static_assert(sizeof(File) <= 32, "a device file's record is per file written: keep it small");
   // A file of a device that backs up.
   struct BackedUp {
     // What the app wrote, kept only until the next backup has copied it.
