@@ -235,7 +235,7 @@ class Validator {
     // Adversaries and messages name parties, which are all known by now
     // whatever their order in the file.
     for (const auto* t : tables_of("adversary")) s.adversaries.push_back(read_adversary(*t, s));
-    for (const auto* t : tables_of("change")) s.changes.push_back(read_change(*t));
+    for (const auto* t : tables_of("change")) s.changes.push_back(read_change(*t, s));
     for (const auto* t : tables_of("message")) s.messages.push_back(read_message(*t, s));
     for (const auto* t : tables_of("expect")) s.expectations.push_back(read_expect(*t, s));
     return s;
@@ -728,8 +728,8 @@ class Validator {
   }
 
   // A [[change]]: at = 5, party = "alice", set = { icloud_backup = false }.
-  Change read_change(const toml::table& table) const {
-    check_keys(table, KeySet{"[[change]]", {"at", "party", "set"}, {}});
+  Change read_change(const toml::table& table, const Scenario& s) const {
+    check_keys(table, KeySet{"[[change]]", {"at", "party", "device", "set"}, {}});
     Change c;
     c.pos = pos_of(table.source());
     const auto* at = table.get("at");
@@ -739,6 +739,15 @@ class Validator {
     if (party == nullptr) missing(table, "party", "name the party who changes a setting, e.g. party = \"alice\"",
                                   "[[change]]");
     c.party = party_ref(*party, "party");
+    if (const auto* device = table.get("device")) {
+      const std::int64_t n = as_integer(*device, "device");
+      const std::size_t count = s.find_party(c.party)->devices.size();
+      if (n < 1 || static_cast<std::uint64_t>(n) > count)
+        fail(device->source(), fmt::format("'device' out of range: {} has {} device{}, numbered from 1", c.party, count,
+                                           count == 1 ? "" : "s"),
+             fmt::format("device = 1 is {}'s first device, in the order of its 'devices'", c.party));
+      c.device = static_cast<std::size_t>(n - 1);
+    }
     const auto* set = table.get("set");
     if (set == nullptr) missing(table, "set", "give the new values, e.g. set = { icloud_backup = false }", "[[change]]");
     const auto* values = set->as_table();
@@ -748,13 +757,18 @@ class Validator {
     check_keys(*values, keys);
     if (values->empty()) fail(set->source(), "'set' changes no setting", "e.g. set = { icloud_backup = false }");
     // In file order: the table iterates by key.
-    std::vector<std::pair<toml::source_position, SettingValue>> read;
-    for (const auto& [key, node] : *values)
-      read.emplace_back(key.source().begin, read_setting(node, *find_setting(key.str())));
+    std::vector<std::pair<toml::source_region, SettingValue>> read;
+    for (const auto& [key, node] : *values) read.emplace_back(key.source(), read_setting(node, *find_setting(key.str())));
     std::sort(read.begin(), read.end(), [](const auto& a, const auto& b) {
-      return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
+      return std::pair(a.first.begin.line, a.first.begin.column) < std::pair(b.first.begin.line, b.first.begin.column);
     });
-    for (auto& [where, value] : read) c.set.push_back(std::move(value));
+    for (auto& [where, value] : read) {
+      if (c.device && value.spec->scope != SettingScope::kDevice)
+        fail(where,
+             fmt::format("'{}' is a setting of the account, not of one device", value.spec->name),
+             "leave 'device' out: the change then holds for the whole party");
+      c.set.push_back(std::move(value));
+    }
     return c;
   }
 

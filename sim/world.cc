@@ -68,6 +68,7 @@ World World::build(const Scenario& scenario, const std::vector<std::string>& pro
       w.nodes_[id].device = k;
       w.nodes_[id].device_index = static_cast<int>(i);
       w.nodes_[id].settings = p.device_settings(i);
+      w.nodes_[id].own = p.devices[i].own;
       ids.push_back(id);
       add_link(id, net(p.country), {p.country});
     }
@@ -107,11 +108,22 @@ void World::apply(const Change& change, const Party& party) {
   const auto it = party_settings_.find(party.name);
   if (it == party_settings_.end() || change.party != party.name)
     throw std::logic_error("a change of " + change.party + " applied to " + party.name);
-  for (const SettingValue& v : change.set) v.apply(it->second);
-  for (NodeId d : devices_of(party.name)) {
+  const auto& devices = devices_of(party.name);
+  if (change.device) {
+    // The device's own values, each setting once: a new value replaces the old.
+    std::vector<SettingValue>& own = nodes_.at(devices.at(*change.device)).own;
+    for (const SettingValue& v : change.set) {
+      const auto same = std::find_if(own.begin(), own.end(), [&](const SettingValue& o) { return o.spec == v.spec; });
+      if (same == own.end()) own.push_back(v);
+      else *same = v;
+    }
+  } else {
+    for (const SettingValue& v : change.set) v.apply(it->second);
+  }
+  for (NodeId d : devices) {
     Node& n = nodes_.at(d);
     n.settings = it->second;
-    for (const SettingValue& own : party.devices.at(static_cast<std::size_t>(n.device_index)).own) own.apply(n.settings);
+    for (const SettingValue& own : n.own) own.apply(n.settings);
   }
 }
 

@@ -161,7 +161,7 @@ struct Message {
   SourcePos pos;
 };
 
-// A [[change]]: the party changes some of its settings at a tick. Within
+// A [[change]]: the party, or one of its devices, changes some settings at a tick. Within
 // a tick, messages go first, then setting changes, then the end-of-tick
 // work (backups) and the adversaries' actions. A device setting changed on
 // the party is its devices' new default: a device that sets its own value
@@ -169,6 +169,10 @@ struct Message {
 struct Change {
   std::int64_t at = 0;
   std::string party;
+  // One device of the party (an index into its `devices`): `set` then holds
+  // device settings only, and they become that device's own values. None:
+  // the party's settings change.
+  std::optional<std::size_t> device;
   std::vector<SettingValue> set;  // each setting once, in file order
   SourcePos pos;
 };

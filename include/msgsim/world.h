@@ -39,6 +39,7 @@ struct Node {
   DeviceKind device = DeviceKind::kIphone;  // kDevice only
   int device_index = 0;                     // kDevice: position in the party's `devices`
   PartySettings settings;                   // kDevice: the settings in force on it (Party::device_settings)
+  std::vector<SettingValue> own;            // kDevice: the values it sets itself over its party's (Device::own)
 };
 
 struct Link {
@@ -68,7 +69,8 @@ class World {
   // Node::settings). At first the scenario's; a [[change]] changes them.
   const PartySettings& party_settings(std::string_view party) const;
   // Applies `change` to `party` from now on: its settings, and each of its
-  // devices' settings over them (a device's own values stay).
+  // devices' settings over them (a device's own values stay); or, for a
+  // change of one device, that device's own values.
   void apply(const Change& change, const Party& party);
 
   // Links crossed from `from` to `to`, shortest path (Boost.Graph BFS).

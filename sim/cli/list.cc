@@ -110,8 +110,8 @@ int cmd_list(const Args& args, const Io& io) {
   out << "\nParty settings (keys of [[party]]; \"later\" ones are rejected for now):\n";
   out << wrap("A \"device\" setting may also be set on one device, as in devices = [\"iphone\", { kind = \"ipad\", "
               "icloud_backup = true }]; the party's value is its devices' default. Any of them may change during the "
-              "scenario: [[change]] with at = 5, party = \"alice\", set = { icloud_backup = false } (each model says "
-              "what its software does then).",
+              "scenario: [[change]] with at = 5, party = \"alice\", set = { icloud_backup = false }, and device = 2 "
+              "for one device (each model says what its software does then).",
               kWrapColumns, "  ");
   for (const auto& s : settings_table()) {
     out << fmt::format("  {} = {}  ({}){}{}\n", s.name, s.default_value, setting_values(s),

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -373,6 +375,20 @@ TEST(LoaderChange, ReadsAtPartyAndTheSettingsInFileOrder) {
   EXPECT_TRUE(s.changes[0].set[1].flag);
   EXPECT_EQ(s.changes[0].pos.line, 7u);
   EXPECT_EQ(s.changes[1].party, "bob");
+}
+
+// One device's own value: device = N (1-based, in the order of `devices`).
+TEST(LoaderChange, ADeviceChangeNamesTheDeviceAndTakesDeviceSettingsOnly) {
+  const std::string base = kBase + "devices = [\"iphone\", { kind = \"ipad\", icloud_backup = true }]\n";
+  const Scenario s = load_ok(base + "[[change]]\nat = 3\nparty = \"bob\"\ndevice = 2\nset = { icloud_backup = false }\n");
+  ASSERT_EQ(s.changes.size(), 1u);
+  EXPECT_EQ(s.changes[0].device, std::optional<std::size_t>(1));
+  EXPECT_EQ(error_of(base + "[[change]]\nat = 3\nparty = \"bob\"\ndevice = 3\nset = { imessage = false }\n"),
+            "s.toml:11:10: error: 'device' out of range: bob has 2 devices, numbered from 1\n"
+            "hint: device = 1 is bob's first device, in the order of its 'devices'");
+  EXPECT_EQ(error_of(base + "[[change]]\nat = 3\nparty = \"bob\"\ndevice = 1\nset = { messages_in_icloud = false }\n"),
+            "s.toml:12:9: error: 'messages_in_icloud' is a setting of the account, not of one device\n"
+            "hint: leave 'device' out: the change then holds for the whole party");
 }
 
 TEST(LoaderChange, EachMistakeIsOneErrorAtItsPlace) {

@@ -94,7 +94,7 @@ TEST(Exploit, ReachesTheDevicesWhoseOwnSwitchExposesTheSurface) {
 // iMessage at t=1 gets in, one at t=3 finds nothing to go through.
 TEST(Exploit, ReachesWhatIsExposedWhenItLands) {
   Scenario s = conversation({"imessage"});
-  s.changes = {Change{2, "bob", {SettingValue{find_setting("imessage"), false, {}, 0}}, {}}};
+  s.changes = {testing::change(2, "bob", "imessage", false)};
   s.adversaries = {adversary("early", "IL", {power(PowerKind::kExploit, 1, "bob", "imessage")}),
                    adversary("late", "IL", {power(PowerKind::kExploit, 3, "bob", "imessage")})};
   const ProtocolResult r = simulate(s, imessage_model_info());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,23 @@ inline Adversary adversary(std::string name, std::string country, std::vector<Po
 }
 
 // alice and bob (one iPhone each, in the US) exchange three messages at t=1,2,3.
+// A [[change]] of one setting of `party` at `at` (a bool setting, or, with
+// `text`, an enum one); `device`: of that device only (0-based).
+inline Change change(std::int64_t at, std::string party, std::string_view setting, bool value,
+                     std::optional<std::size_t> device = std::nullopt) {
+  Change c;
+  c.at = at;
+  c.party = std::move(party);
+  c.device = device;
+  c.set = {SettingValue{find_setting(setting), value, {}, 0}};
+  return c;
+}
+inline Change change(std::int64_t at, std::string party, std::string_view setting, std::string text) {
+  Change c = change(at, std::move(party), setting, false);
+  c.set.front().text = std::move(text);
+  return c;
+}
+
 inline Scenario conversation(std::vector<std::string> protocols) {
   Scenario s;
   s.path = "test";

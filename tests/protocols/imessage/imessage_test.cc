@@ -258,9 +258,7 @@ TEST(IMessageIcloud, AdvancedDataProtectionOnBothSidesLeavesAppleNothing) {
 
 // ---- Settings that change ([[change]]) --------------------------------------
 
-Change change(std::int64_t at, std::string party, std::string_view setting, bool value) {
-  return Change{at, std::move(party), {SettingValue{find_setting(setting), value, {}, 0}}, {}};
-}
+using testing::change;
 
 // alice and bob write in turns, at t=1..8.
 Scenario eight_messages(const std::string& protocol) {
@@ -286,6 +284,23 @@ TEST_P(BothIMessages, BackupSwitchedOffRollsTheContainerKeyOlderMessagesStayExpo
   s.changes.push_back(change(7, "alice", "icloud_backup", true));
   const ProtocolResult again = run(s);
   for (int m = 1; m <= 8; ++m) EXPECT_EQ(readers(again, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+}
+
+// The forgotten iPad (lesson 12) remembered at t=4: bob switches its own
+// iCloud Backup off ([[change]] with device = 2). His account backs up no
+// more, the container key is rolled, and what follows is out of Apple's reach.
+TEST_P(BothIMessages, OneDevicesBackupSwitchedOffByItsOwnChange) {
+  Scenario s = eight_messages(std::string(model().name));
+  s.parties[1].devices = {DeviceKind::kIphone, DeviceKind::kIpad};
+  s.parties[1].devices[1].own = {SettingValue{find_setting("icloud_backup"), true, {}, 0}};
+  s.changes = {change(4, "bob", "icloud_backup", false, 1)};
+  const ProtocolResult r = run(s);
+  for (int m = 1; m <= 4; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
+  for (int m = 5; m <= 8; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "bob"})) << m;
+  // The same change on the party leaves the iPad's own value, and Apple reads on.
+  s.changes = {change(4, "bob", "icloud_backup", false)};
+  const ProtocolResult party_level = run(s);
+  for (int m = 1; m <= 8; ++m) EXPECT_EQ(readers(party_level, m), (Names{"alice", "apple", "bob", "us-gov"})) << m;
 }
 
 // Switched on late, the first backup carries what the device already holds

@@ -87,7 +87,7 @@ TEST(Sms, APartyWithNoPhoneNeitherSendsNorReceives) {
 // the texts already on the iPhone.
 TEST(Sms, ABackupSwitchedOnLateCarriesTheTextsAlreadyThere) {
   Scenario s = conversation({"sms"});
-  s.changes = {Change{2, "alice", {SettingValue{find_setting("icloud_backup"), true, {}, 0}}, {}}};
+  s.changes = {testing::change(2, "alice", "icloud_backup", true)};
   const ProtocolResult r = run(s);
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob", "carrier"})) << m;
 }

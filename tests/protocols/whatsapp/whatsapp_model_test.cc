@@ -195,7 +195,7 @@ TEST(WhatsAppModel, TheLoaderAcceptsTheBackupSettingAndTheWhatsAppSurface) {
 // Apple itself stored that plain file, and read what it held.
 TEST(WhatsAppModel, SwitchingToAnEndToEndBackupReplacesThePlainOne) {
   Scenario s = chat("cloud");
-  s.changes = {Change{2, "alice", {SettingValue{find_setting("whatsapp_backup"), false, "cloud-e2ee", 0}}, {}}};
+  s.changes = {testing::change(2, "alice", "whatsapp_backup", std::string("cloud-e2ee"))};
   s.adversaries.push_back(adversary("early", "US", {power(PowerKind::kCompel, 1)}));
   const ProtocolResult r = run(s);
   EXPECT_EQ(readers(r, 1), (Names{"alice", "apple", "bob", "early"}));
@@ -212,7 +212,7 @@ TEST(WhatsAppModel, SwitchingToAnEndToEndBackupReplacesThePlainOne) {
 // compulsion at the end gets files without their key.
 TEST(WhatsAppModel, AdvancedDataProtectionSwitchedOnTakesTheDriveKeyFromApple) {
   Scenario s = chat("cloud");
-  s.changes = {Change{2, "alice", {SettingValue{find_setting("advanced_data_protection"), true, {}, 0}}, {}}};
+  s.changes = {testing::change(2, "alice", "advanced_data_protection", true)};
   const ProtocolResult r = run(s);
   for (int m = 1; m <= 3; ++m) EXPECT_EQ(readers(r, m), (Names{"alice", "apple", "bob"})) << m;
 }
