@@ -183,8 +183,9 @@ struct Simulation::Impl final : Context {
     if (channel.empty()) throw std::logic_error("delivered_as needs a channel");
     record_delivery({message_id, std::string(recipient), std::move(channel)});
   }
-  void not_delivered(int message_id, std::string_view recipient) override {
+  void not_delivered(int message_id, std::string_view recipient, std::string why) override {
     record_delivery({message_id, std::string(recipient), {}});
+    note(std::move(why));
   }
   void record_delivery(Delivery d) {
     if (sc.find_party(d.recipient) == nullptr || d.message < 1 ||

@@ -71,8 +71,9 @@ class Context {
   // instead of the protocol's own: the recipient's cell says "sent as SMS".
   virtual void delivered_as(int message_id, std::string_view recipient, std::string channel) = 0;
   // Message `message_id` reached no device of party `recipient`: the
-  // recipient's cell says "not delivered". Say why with note().
-  virtual void not_delivered(int message_id, std::string_view recipient) = 0;
+  // recipient's cell says "not delivered", and `why` is the report's note
+  // ("message 2 was not delivered to bob: ...").
+  virtual void not_delivered(int message_id, std::string_view recipient, std::string why) = 0;
 };
 
 // A [[change]] as a model sees it, once the world shows the new settings:

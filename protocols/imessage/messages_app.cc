@@ -132,15 +132,15 @@ void MessagesApp::fall_back(Context& ctx, const Message& m, const Party& from, c
   const std::string reason = imessage_user ? fmt::format("no device of {} has iMessage on", to)
                                            : fmt::format("{} does not use iMessage (no Apple device)", to);
   if (!phone) {
-    ctx.note(fmt::format("message {} was not delivered to {}: {}, and {} has no phone to send it as SMS.", m.id, to,
-                         reason, m.from));
-    ctx.not_delivered(m.id, to);
+    ctx.not_delivered(m.id, to,
+                      fmt::format("message {} was not delivered to {}: {}, and {} has no phone to send it as SMS.", m.id,
+                                  to, reason, m.from));
     return;
   }
   if (imessage_user && !w.node(*phone).settings.sms_fallback) {
-    ctx.note(fmt::format("message {} was not delivered to {}: {}, and {}'s \"Send as SMS\" is off.", m.id, to,
-                         reason, m.from));
-    ctx.not_delivered(m.id, to);
+    ctx.not_delivered(m.id, to,
+                      fmt::format("message {} was not delivered to {}: {}, and {}'s \"Send as SMS\" is off.", m.id, to,
+                                  reason, m.from));
     return;
   }
   ctx.note(fmt::format("message {} went to {} as SMS: {}.", m.id, to, reason));
@@ -156,8 +156,8 @@ void MessagesApp::send_as_sms(Context& ctx, const Message& m, const Party& from,
   const World& w = ctx.world();
   const std::optional<NodeId> phone = sms::phone_of(w, from.name);
   if (!phone || !carrier_) {
-    ctx.note(fmt::format("message {} was not sent: {}, and no phone to send it as SMS.", m.id, why));
-    for (const std::string& to : recipients) ctx.not_delivered(m.id, to);
+    for (const std::string& to : recipients)
+      ctx.not_delivered(m.id, to, fmt::format("message {} was not sent: {}, and no phone to send it as SMS.", m.id, why));
     return;
   }
   if (!why.empty()) ctx.note(fmt::format("message {} went as SMS: {}.", m.id, why));
@@ -168,10 +168,10 @@ void MessagesApp::send_as_sms(Context& ctx, const Message& m, const Party& from,
   for (const std::string& to : recipients) {
     const std::vector<NodeId> reached = carrier_->send(ctx, *phone, m, to);
     if (reached.empty()) {
-      ctx.note(fmt::format("message {} was not delivered to {}: iMessage could not carry it, and {} has no phone "
-                           "to receive an SMS.",
-                           m.id, to, to));
-      ctx.not_delivered(m.id, to);
+      ctx.not_delivered(m.id, to,
+                        fmt::format("message {} was not delivered to {}: iMessage could not carry it, and {} has no "
+                                    "phone to receive an SMS.",
+                                    m.id, to, to));
       continue;
     }
     const Party& owner = *ctx.scenario().find_party(to);
@@ -234,9 +234,7 @@ void MessagesApp::settings_changed(Context& ctx, const SettingsChange& change) {
   // stored only in iCloud Keychain ... and new data written to the
   // container can't be decrypted with the old container key"
   // (docs/sources.md §1.4). The old backup keeps the old key.
-  bool backed_up = false;
-  for (std::size_t i = 0; i < devices.size(); ++i) backed_up = backed_up || storage_.backed_up(ctx, change, i);
-  if (backed_up && !storage_.backs_up(ctx, p.name) && containers_.count(p.name) != 0) {
+  if (storage_.backed_up(ctx, change) && !storage_.backs_up(ctx, p.name) && containers_.count(p.name) != 0) {
     containers_.erase(p.name);
     provision_container(ctx, p);
   }

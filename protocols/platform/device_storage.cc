@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -57,6 +58,7 @@ struct DeviceStorage::Impl {
   // `file` joins the next backup of its device (as a new file, or again
   // once the device backs up after a pause).
   void queue(Context& ctx, std::size_t file);
+  bool backed_up(const Context& ctx, const SettingsChange& change, std::size_t device) const;
 };
 
 const ArtifactPtr& DeviceStorage::Impl::backup_key(Context& ctx, const Party& p) {
@@ -124,10 +126,18 @@ void DeviceStorage::provision(Context& ctx) {
   }
 }
 
-bool DeviceStorage::backed_up(const Context& ctx, const SettingsChange& change, std::size_t device) const {
+// Device number `device` of the party (World::devices_of order) backed up
+// just before `change`.
+bool DeviceStorage::Impl::backed_up(const Context& ctx, const SettingsChange& change, std::size_t device) const {
   const NodeId d = ctx.world().devices_of(change.party.name).at(device);
   return has_icloud_backup(ctx.world().node(d).device) &&
-         (impl_->force_backup || change.devices_before.at(device).icloud_backup);
+         (force_backup || change.devices_before.at(device).icloud_backup);
+}
+
+bool DeviceStorage::backed_up(const Context& ctx, const SettingsChange& change) const {
+  for (std::size_t i = 0; i < change.devices_before.size(); ++i)
+    if (impl_->backed_up(ctx, change, i)) return true;
+  return false;
 }
 
 // iCloud Backup and Advanced Data Protection are switches the user can
@@ -137,16 +147,19 @@ void DeviceStorage::settings_changed(Context& ctx, const SettingsChange& change)
   const Party& p = change.party;
   const auto& devices = w.devices_of(p.name);
   if (impl_->protection_keys.count(devices.front()) == 0) return;  // not provisioned: holds nothing
+  // Backup switched on: the device gets the account's key, and its next
+  // backup carries every file not excluded, as the first backup does.
+  // (Switched off, it simply stops: the last backup stays at Apple.)
+  std::set<NodeId> switched_on;
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const NodeId d = devices[i];
-    if (!device_backs_up(ctx, d) || backed_up(ctx, change, i)) continue;
-    // Backup switched on: the device gets the account's key, and its next
-    // backup carries every file not excluded, as the first backup does.
-    // (Switched off, it simply stops: the last backup stays at Apple.)
+    if (!device_backs_up(ctx, d) || impl_->backed_up(ctx, change, i)) continue;
     ctx.store(d, impl_->backup_key(ctx, p));
-    for (std::size_t f = 0; f < impl_->files.size(); ++f)
-      if (impl_->files[f].device == d) impl_->queue(ctx, f);
+    switched_on.insert(d);
   }
+  if (!switched_on.empty())  // one pass over the files, whatever the number of devices
+    for (std::size_t f = 0; f < impl_->files.size(); ++f)
+      if (switched_on.contains(impl_->files[f].device)) impl_->queue(ctx, f);
   const bool adp = w.party_settings(p.name).advanced_data_protection;
   const auto bk = impl_->backup_keys.find(p.name);
   if (adp == change.before.advanced_data_protection || bk == impl_->backup_keys.end()) return;

@@ -74,9 +74,9 @@ class DeviceStorage {
   // last backup stays at Apple. Advanced Data Protection switched on
   // deletes Apple's escrowed copy of the key; switched off, escrows it again.
   void settings_changed(Context& ctx, const SettingsChange& change);
-  // True when device number `device` of the party (in World::devices_of
-  // order) backed up just before `change`.
-  bool backed_up(const Context& ctx, const SettingsChange& change, std::size_t device) const;
+  // True when one of the party's devices backed up just before `change`
+  // (the account had a backup then), as backs_up() says of now.
+  bool backed_up(const Context& ctx, const SettingsChange& change) const;
 
   // Runs iCloud Backup for every device that has it. Call from Model::end_of_tick.
   void end_of_tick(Context& ctx);

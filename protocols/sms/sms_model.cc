@@ -27,16 +27,17 @@ class SmsModel final : public Model {
     const World& w = ctx.world();
     const std::optional<NodeId> from = sms::phone_of(w, m.from);
     if (!from) {
-      ctx.note(fmt::format("message {} was not sent: {} has no phone to send an SMS from.", m.id, m.from));
-      for (const std::string& to : m.to) ctx.not_delivered(m.id, to);
+      for (const std::string& to : m.to)
+        ctx.not_delivered(m.id, to,
+                          fmt::format("message {} was not sent: {} has no phone to send an SMS from.", m.id, m.from));
       return;
     }
     keep(ctx, *from, m);
     for (const std::string& to : m.to) {
       const std::vector<NodeId> phones = carrier_->send(ctx, *from, m, to);
       if (phones.empty()) {
-        ctx.note(fmt::format("message {} was not delivered to {}: {} has no phone to receive an SMS.", m.id, to, to));
-        ctx.not_delivered(m.id, to);
+        ctx.not_delivered(
+            m.id, to, fmt::format("message {} was not delivered to {}: {} has no phone to receive an SMS.", m.id, to, to));
       }
       for (NodeId phone : phones) keep(ctx, phone, m);
     }

@@ -115,8 +115,9 @@ class MemoryContext final : public Context {
   void delivered_as(int message_id, std::string_view recipient, std::string channel) override {
     deliveries_.push_back({message_id, std::string(recipient), std::move(channel)});
   }
-  void not_delivered(int message_id, std::string_view recipient) override {
+  void not_delivered(int message_id, std::string_view recipient, std::string why) override {
     deliveries_.push_back({message_id, std::string(recipient), {}});
+    note(std::move(why));
   }
   // What delivered_as and not_delivered were told, in order.
   const std::vector<Delivery>& deliveries() const { return deliveries_; }

@@ -254,7 +254,9 @@ class Instrumented final : public Model {
     void delivered_as(int id, std::string_view to, std::string channel) override {
       real_.delivered_as(id, to, std::move(channel));
     }
-    void not_delivered(int id, std::string_view to) override { real_.not_delivered(id, to); }
+    void not_delivered(int id, std::string_view to, std::string why) override {
+      real_.not_delivered(id, to, std::move(why));
+    }
     std::vector<ArtifactPtr> open(NodeId, const ArtifactPtr& sealed, const std::vector<ArtifactPtr>& keys) override {
       std::vector<const Artifact*> raw;
       for (const auto& k : keys) raw.push_back(k.get());
